@@ -1,0 +1,39 @@
+# eventsite: `make run` serves the demo site, `make test` runs every test.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app eventsite
+
+.PHONY: run test lint format bench clean
+
+run: $(VENV)/.runtime ## set up, migrate, load demo data (if empty) and serve on :5000
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --debug --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev ## lint, then the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.dev ## seed 5,000 events and measure pages under gunicorn
+	$(BIN)/python bench/run.py
+
+$(VENV)/.runtime: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

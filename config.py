@@ -1,0 +1,62 @@
+"""Settings, read from environment variables with safe development defaults."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+
+
+def database_url(url: str | None) -> str:
+    """Normalise DATABASE_URL so PostgreSQL always goes through psycopg 3."""
+    if not url:
+        return f"sqlite:///{ROOT / 'instance' / 'eventsite.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SITE_NAME = os.environ.get("SITE_NAME", "eventsite")
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    # open: published on email confirmation; newcomers: a person's first event
+    # waits for a steward; all: every event waits for a steward.
+    MODERATION = os.environ.get("MODERATION", "newcomers")
+    EVENTS_PER_PAGE = int(os.environ.get("EVENTS_PER_PAGE", "20"))
+    EMAIL_LINK_MAX_AGE = int(os.environ.get("EMAIL_LINK_MAX_AGE", str(24 * 3600)))
+
+    # Mail: with no MAIL_SERVER, messages are printed to the console.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = env_flag("MAIL_USE_TLS")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "eventsite <noreply@localhost>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+class ProductionConfig(Config):
+    """Used by wsgi.py unless FLASK_DEBUG is set; refuses the development key."""
+
+    SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
+    REQUIRE_REAL_SECRET_KEY = True

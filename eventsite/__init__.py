@@ -1,0 +1,49 @@
+"""eventsite: a participatory gathering organiser."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import DEV_SECRET_KEY, Config
+from eventsite import database, mail, models  # noqa: F401 - models register their tables
+from eventsite.cli import commands
+from eventsite.extensions import csrf, db, login_manager, migrate
+from eventsite.moderation import MODERATION_MODES
+from eventsite.views import auth, errors, events, main, stewards
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type = Config, **overrides) -> Flask:
+    app = Flask(__name__, template_folder=ROOT / "templates", instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    check_config(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    for command in commands:
+        app.cli.add_command(command)
+    return app
+
+
+def check_config(config) -> None:
+    if config.get("REQUIRE_REAL_SECRET_KEY") and config["SECRET_KEY"] in ("", DEV_SECRET_KEY):
+        raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
+    if config["MODERATION"] not in MODERATION_MODES:
+        raise RuntimeError(f"MODERATION must be one of: {', '.join(MODERATION_MODES)}.")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=database.render_item)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    database.init_app(app)
+    mail.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    for module in (main, events, auth, stewards):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)

@@ -1,0 +1,88 @@
+"""Database plumbing: UTC timestamps, SQLite tuning and write transactions.
+
+SQLite allows one writer at a time. A transaction that starts as a reader
+(a plain deferred BEGIN) and later writes can fail at once with "database is
+locked", whatever the busy timeout, so write paths begin with BEGIN IMMEDIATE:
+they queue for the write lock up front. Requests with an unsafe method do this
+for the whole request; CLI commands call ``begin_writes()``.
+"""
+
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from flask import Flask, request
+from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.types import TypeDecorator
+
+from eventsite.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_immediate = ContextVar("sqlite_begin_immediate", default=False)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in Python; naive UTC in the database (same on both engines)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def begin_writes(enabled: bool = True) -> None:
+    """Make transactions opened from now on (in this context) BEGIN IMMEDIATE on SQLite."""
+    _immediate.set(enabled)
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy emit BEGIN itself (pysqlite's own BEGIN is always deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    """Tune the engine, and make every unsafe request a write transaction on SQLite."""
+    with app.app_context():
+        configure_engine(db.engine)
+
+    @app.before_request
+    def _writes_begin_immediate() -> None:
+        begin_writes(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _reset(_exc) -> None:
+        begin_writes(False)
+
+
+def render_item(type_, obj, autogen_context):
+    """Alembic: write UTCDateTime as a plain DateTime, so migrations never import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False

@@ -1,0 +1,253 @@
+"""Proposing and running gatherings: the rules, as plain functions on models.
+
+Functions here flush and raise domain errors; the view commits once.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from eventsite.database import utcnow
+from eventsite.errors import InvalidInput, NotAllowed
+from eventsite.extensions import db
+from eventsite.history import record_change, touch
+from eventsite.mail import external_url, queue_mail
+from eventsite.models import (
+    EmailLink,
+    Event,
+    EventHost,
+    EventKind,
+    EventStatus,
+    LinkPurpose,
+    Person,
+    Place,
+    Tag,
+)
+from eventsite.moderation import publish_or_hold
+from eventsite.people import find_or_create_person, issue_link, redeem_link
+from eventsite.times import NonexistentLocalTime, local_to_utc
+
+DEFAULT_LENGTH = timedelta(hours=2)
+# Changes that matter to attendees and calendars: each raises the SEQUENCE.
+SCHEDULING_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue_name", "address",
+                     "place_id", "is_online", "online_url")  # fmt: skip
+
+
+@dataclass
+class EventDetails:
+    """What a host types into the propose or edit form, already format-checked."""
+
+    title: str
+    kind: EventKind
+    starts_local: datetime  # naive wall-clock time in ``timezone``
+    timezone: str
+    ends_local: datetime | None = None
+    venue_name: str = ""
+    address: str = ""
+    place: Place | None = None
+    is_online: bool = False
+    online_url: str = ""
+    capacity: int | None = None
+    min_going: int | None = None
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    access_features: list[str] = field(default_factory=list)
+    access_notes: str = ""
+    cost: str = "Free"
+
+
+def can_edit(person, event: Event) -> bool:
+    """Hosts may change an event; every host has the same rights."""
+    if not getattr(person, "is_authenticated", False):
+        return False
+    return any(host.person_id == person.id for host in event.hosts)
+
+
+def can_view(person, event: Event) -> bool:
+    """Published and cancelled events are public; others only to hosts and stewards."""
+    if event.is_public:
+        return True
+    return can_edit(person, event) or getattr(person, "is_steward", False)
+
+
+def _require_host(person, event: Event) -> None:
+    if not can_edit(person, event):
+        raise NotAllowed("Only the hosts of this gathering can do that.")
+
+
+def resolve_times(details: EventDetails, now: datetime) -> tuple[datetime, datetime]:
+    """Turn the local start and end into UTC, refusing impossible or past times."""
+    zone = ZoneInfo(details.timezone)
+    try:
+        starts_at = local_to_utc(details.starts_local, zone)
+    except NonexistentLocalTime as error:
+        raise InvalidInput("starts_at", str(error)) from None
+    if starts_at <= now:
+        raise InvalidInput("starts_at", "The start is in the past. Choose a time that is still to come.")
+    if details.ends_local is None:
+        return starts_at, starts_at + DEFAULT_LENGTH
+    try:
+        ends_at = local_to_utc(details.ends_local, zone)
+    except NonexistentLocalTime as error:
+        raise InvalidInput("ends_at", str(error)) from None
+    if ends_at <= starts_at:
+        raise InvalidInput("ends_at", "The end must be after the start.")
+    return starts_at, ends_at
+
+
+def _check_where(details: EventDetails) -> None:
+    if details.is_online and not details.online_url:
+        raise InvalidInput("online_url", "An online gathering needs the link people will join with.")
+    if not details.is_online and details.place is None:
+        raise InvalidInput("place", "Choose the locality, or “Online”.")
+    if not details.is_online and not details.venue_name:
+        raise InvalidInput("venue_name", "Say where people should go (a venue name).")
+    if details.capacity and details.min_going and details.min_going > details.capacity:
+        raise InvalidInput("min_going", "This cannot be more than the capacity.")
+
+
+def _tags_named(names: list[str]) -> list[Tag]:
+    existing = {tag.name: tag for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            db.session.add(existing[name])
+    return [existing[name] for name in names]
+
+
+def _apply(event: Event, details: EventDetails, starts_at: datetime, ends_at: datetime) -> None:
+    event.title = details.title
+    event.kind = details.kind
+    event.starts_at, event.ends_at = starts_at, ends_at
+    event.timezone = details.timezone
+    event.is_online = details.is_online
+    event.place = None if details.is_online else details.place
+    event.venue_name = details.venue_name
+    event.address = details.address
+    event.online_url = details.online_url
+    event.capacity = details.capacity
+    event.min_going = details.min_going
+    event.description = details.description
+    event.tags = _tags_named(details.tags)
+    event.access_features = list(details.access_features)
+    event.access_notes = details.access_notes
+    event.cost = details.cost or "Free"
+
+
+def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool) -> Event:
+    """Save a proposal. A signed-in proposer goes straight to moderation; anyone
+    else is emailed a one-time link that confirms their address first."""
+    now = utcnow()
+    starts_at, ends_at = resolve_times(details, now)
+    _check_where(details)
+    event = Event(created_by=proposer, status=EventStatus.UNCONFIRMED, created_at=now, updated_at=now)
+    _apply(event, details, starts_at, ends_at)
+    event.hosts.append(EventHost(person=proposer))
+    db.session.add(event)
+    db.session.flush()
+    record_change(event, proposer, "proposed")
+    if email_confirmed:
+        publish_or_hold(event, proposer, current_app.config["MODERATION"])
+    else:
+        _send_confirmation(event, proposer)
+    return event
+
+
+def _send_confirmation(event: Event, proposer: Person) -> None:
+    token = issue_link(proposer, LinkPurpose.CONFIRM_EVENT, event=event)
+    queue_mail(
+        proposer.email,
+        f"Confirm your gathering: {event.title}",
+        "confirm_event",
+        person=proposer,
+        event=event,
+        link=external_url("auth.redeem_link", token=token),
+    )
+
+
+def confirm_proposal(event: Event, person: Person) -> None:
+    """The proposer followed the emailed link: publish, or hold for a steward."""
+    if event.status is EventStatus.UNCONFIRMED:
+        record_change(event, person, "confirmed")
+        publish_or_hold(event, person, current_app.config["MODERATION"])
+
+
+def use_email_link(token: str) -> EmailLink:
+    """Redeem an emailed link; a proposal's link also confirms the proposal."""
+    link = redeem_link(token)
+    if link.purpose is LinkPurpose.CONFIRM_EVENT and link.event is not None:
+        confirm_proposal(link.event, link.person)
+    return link
+
+
+def edit_event(event: Event, details: EventDetails, editor: Person) -> list[str]:
+    """Apply a host's changes; return the names of the scheduling fields that changed."""
+    _require_host(editor, event)
+    if event.is_cancelled:
+        raise NotAllowed("A cancelled gathering cannot be edited.")
+    starts_at, ends_at = resolve_times(details, utcnow())
+    _check_where(details)
+    before = {name: getattr(event, name) for name in SCHEDULING_FIELDS}
+    _apply(event, details, starts_at, ends_at)
+    db.session.flush()
+    changed = [name for name in SCHEDULING_FIELDS if getattr(event, name) != before[name]]
+    touch(event, scheduling_changed=bool(changed))
+    record_change(event, editor, "edited", ", ".join(changed))
+    return changed
+
+
+def cancel_event(event: Event, person: Person, message: str) -> None:
+    _require_host(person, event)
+    if event.is_cancelled:
+        return
+    event.status = EventStatus.CANCELLED
+    event.cancel_message = message
+    touch(event, scheduling_changed=True)
+    record_change(event, person, "cancelled", message)
+
+
+def add_cohost(event: Event, by: Person, email: str, name: str = "") -> Person:
+    """Make someone a host with the same rights; they are told by email."""
+    _require_host(by, event)
+    person = find_or_create_person(email, name)
+    if any(host.person_id == person.id for host in event.hosts):
+        raise InvalidInput("email", f"{person.email} is already a host.")
+    event.hosts.append(EventHost(person=person))
+    touch(event, scheduling_changed=False)
+    record_change(event, by, "added co-host", person.email)
+    token = issue_link(person, LinkPurpose.SIGN_IN, next_url=f"/events/{event.id}")
+    queue_mail(
+        person.email,
+        f"You are now a host of {event.title}",
+        "cohost_added",
+        person=person,
+        event=event,
+        by=by,
+        link=external_url("auth.redeem_link", token=token),
+    )
+    return person
+
+
+def hand_over(event: Event, by: Person, email: str, name: str = "") -> Person:
+    """Pass the event to someone else: they become a host and ``by`` steps down."""
+    _require_host(by, event)
+    person = find_or_create_person(email, name)
+    if person.id == by.id:
+        raise InvalidInput("email", "That is your own address: give someone else's.")
+    if not any(host.person_id == person.id for host in event.hosts):
+        add_cohost(event, by, person.email)
+    step_down(event, by)
+    return person
+
+
+def step_down(event: Event, person: Person) -> None:
+    """Stop being a host. The last host cannot leave: hand the event over instead."""
+    _require_host(person, event)
+    if len(event.hosts) == 1:
+        raise InvalidInput("email", "You are the only host: hand the gathering over to someone first.")
+    event.hosts = [host for host in event.hosts if host.person_id != person.id]
+    touch(event, scheduling_changed=False)
+    record_change(event, person, "stepped down")

@@ -1,0 +1,230 @@
+"""Flask-WTF forms: the format of each field, with a message written for people.
+
+Rules that need the database or the clock (a start in the past, a DST gap)
+live in the domain modules and come back as ``InvalidInput`` for a field.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventsite.errors import InvalidInput
+from eventsite.models import ACCESS_FEATURES, KIND_LABELS
+from eventsite.text import TAG_NAME, has_control_chars, parse_tags
+from eventsite.times import timezone_names
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+DATETIME_MESSAGE = "Enter a date and time, for example 2027-03-14 19:00."
+ONLINE = "online"
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Strips text and refuses control characters in every text field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if unbound_field.field_class in (StringField, EmailField, TextAreaField):
+                options.setdefault("filters", []).append(_strip)
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            data = field.data if isinstance(field.data, str) else ""
+            multiline = isinstance(field, TextAreaField)
+            if data and has_control_chars(data, multiline=multiline):
+                field.errors = [*field.errors, "This contains characters that cannot be used here."]
+                valid = False
+        return valid
+
+    def add_error(self, error: InvalidInput) -> None:
+        """Show a domain rule's message beside its field (or the form's first)."""
+        field = getattr(self, error.field, None) or next(iter(self))
+        field.errors = [*field.errors, error.message]
+
+
+class ActionForm(BaseForm):
+    """No fields: a CSRF token for one-button POST actions."""
+
+
+def web_link(form, field) -> None:
+    if not field.data:
+        return
+    parts = urlsplit(field.data)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in field.data:
+        raise ValidationError("Give a full web link starting with https:// (or http://).")
+
+
+def tag_list(form, field) -> None:
+    tags = parse_tags(field.data or "")
+    if len(tags) > 10:
+        raise ValidationError("Use at most 10 tags.")
+    if any(not TAG_NAME.match(tag) for tag in tags):
+        raise ValidationError("Tags may use letters, numbers and hyphens.")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _kind_choices(empty_label: str) -> list[SelectChoice]:
+    return choices([("", empty_label), *((kind.value, label) for kind, label in KIND_LABELS.items())])
+
+
+def _place_choices(empty_label: str, places) -> list[SelectChoice]:
+    return choices([("", empty_label), (ONLINE, "Online"), *((place.slug, place.name) for place in places)])
+
+
+class EventForm(BaseForm):
+    title = StringField(
+        "Title",
+        validators=[InputRequired("Give your gathering a title."), Length(max=120)],
+    )
+    kind = SelectField(
+        "Kind", choices=lambda: _kind_choices("Choose a kind"), validators=[InputRequired("Choose what kind of gathering this is.")]
+    )
+    starts_at = DateTimeLocalField(
+        "Starts",
+        format=DATETIME_FORMATS,
+        validators=[InputRequired(DATETIME_MESSAGE)],
+        description="Local time, in the time zone below.",
+    )
+    ends_at = DateTimeLocalField(
+        "Ends",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        description="Optional: two hours after the start if left empty.",
+    )
+    timezone = SelectField("Time zone", validators=[InputRequired()])
+    place = SelectField("Place", validators=[InputRequired("Choose the locality, or “Online”.")])
+    venue_name = StringField("Venue", validators=[Length(max=120)], description="A pub, café, community centre…")
+    address = StringField("Address", validators=[Length(max=300)])
+    online_url = StringField(
+        "Online link",
+        validators=[Length(max=500), web_link],
+        description="For an online session (or a hybrid one).",
+    )
+    capacity = IntegerField(
+        "Capacity",
+        validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
+        description="Optional: leave empty for no limit.",
+    )
+    min_going = IntegerField(
+        "Goes ahead if at least … people are in",
+        validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
+        description="Optional.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Length(max=10_000)],
+        description="Markdown works: **bold**, *italic*, [links](https://example.org), lists.",
+    )
+    tags = StringField(
+        "Tags",
+        validators=[Length(max=300), tag_list],
+        description="Themes, separated by commas: frailty, zero-suicide.",
+    )
+    access_features = SelectMultipleField(
+        "Accessibility",
+        choices=choices(ACCESS_FEATURES.items()),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
+    )
+    access_notes = StringField("Other access details", validators=[Length(max=500)])
+    cost = StringField("Cost", default="Free", validators=[Length(max=80)])
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_names()
+        self.place.choices = _place_choices("Choose a place", places)
+        if not self.timezone.data:
+            self.timezone.data = current_app.config["TIMEZONE"]
+
+    def validate_timezone(self, field) -> None:
+        if field.data not in timezone_names():
+            raise ValidationError("Choose a time zone from the list.")
+
+
+class ProposeForm(EventForm):
+    """Proposing asks a person who is not signed in for a name and an email."""
+
+    name = StringField("Your name", validators=[Length(max=100)])
+    email = EmailField(
+        "Your email",
+        validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
+        description="We email you a link to confirm. It is never shown to anyone.",
+    )
+
+
+class EmailForm(BaseForm):
+    email = EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.org."),
+        ],
+    )
+
+
+class CohostForm(EmailForm):
+    name = StringField("Their name", validators=[Length(max=100)])
+
+
+class CancelForm(BaseForm):
+    message = TextAreaField(
+        "Message to people",
+        validators=[Length(max=500)],
+        description="Optional: a line on why, shown on the event page.",
+    )
+
+
+class ReportForm(BaseForm):
+    reason = TextAreaField(
+        "What is wrong?",
+        validators=[InputRequired("Say briefly what is wrong, so a steward can look."), Length(max=1000)],
+    )
+
+
+class PlaceForm(BaseForm):
+    name = StringField("Name", validators=[InputRequired("Give the place a name."), Length(max=80)])
+
+
+class FilterForm(BaseForm):
+    """The list's filters: a GET form, so no CSRF token; bad values are reported, not fatal."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Kind", choices=lambda: _kind_choices("Any kind"), validators=[Optional()])
+    place = SelectField("Place", validators=[Optional()])
+    tag = StringField("Tag", validators=[Optional(), Length(max=40)])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.place.choices = _place_choices("Anywhere", places)
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("“To” must not be before “From”.")

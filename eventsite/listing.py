@@ -1,0 +1,80 @@
+"""Finding gatherings: the public list with its filters, in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from eventsite.database import utcnow
+from eventsite.extensions import db
+from eventsite.models import Event, EventHost, EventKind, EventStatus, Place, Rsvp, RsvpStatus, Tag
+from eventsite.times import start_of_local_day
+
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    kind: EventKind | None = None
+    place: str = ""  # a place's slug
+    online: bool = False
+    tag: str = ""  # a tag's name
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None = None):
+    """Published and cancelled events that have not ended, soonest first."""
+    now = now or utcnow()
+    query = select(Event).where(
+        Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)), Event.ends_at > now
+    )
+    if filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    if filters.online:
+        query = query.where(Event.is_online)
+    if filters.place:
+        query = query.where(Event.place.has(Place.slug == filters.place))
+    if filters.tag:
+        query = query.where(Event.tags.any(Tag.name == filters.tag))
+    if filters.date_from:
+        query = query.where(Event.ends_at > start_of_local_day(filters.date_from, zone))
+    if filters.date_to:
+        day_after = filters.date_to + timedelta(days=1)
+        query = query.where(Event.starts_at < start_of_local_day(day_after, zone))
+    return query.order_by(Event.starts_at, Event.id)
+
+
+def upcoming_page(filters: EventFilters, zone: ZoneInfo, page: int, per_page: int) -> Pagination:
+    query = upcoming_query(filters, zone).options(
+        selectinload(Event.place),
+        selectinload(Event.tags),
+        selectinload(Event.hosts).joinedload(EventHost.person),
+    )
+    page = min(max(page, 1), MAX_PAGE)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def going_counts(events: list[Event]) -> dict[int, int]:
+    """People going (guests included) per event, in one query."""
+    if not events:
+        return {}
+    query = (
+        select(Rsvp.event_id, func.sum(1 + Rsvp.guests))
+        .where(Rsvp.event_id.in_([e.id for e in events]), Rsvp.status == RsvpStatus.GOING)
+        .group_by(Rsvp.event_id)
+    )
+    return {event_id: int(total) for event_id, total in db.session.execute(query)}
+
+
+def by_local_day(events: list[Event]) -> list[tuple[date, list[Event]]]:
+    """Group events (already in start order) by the day they start, in their own zone."""
+    return [(day, list(group)) for day, group in groupby(events, key=lambda e: e.local_start.date())]
+
+
+def places() -> list[Place]:
+    return db.session.scalars(select(Place).order_by(Place.name)).all()

@@ -1,0 +1,163 @@
+"""The mail queue: messages are queued in the transaction that causes them and
+delivered after it commits, so a failed SMTP connection loses nothing.
+
+Each message is claimed before it is sent, so a web worker and a concurrent
+``flask send-mail`` never send the same message twice.
+"""
+
+import secrets
+import smtplib
+import sys
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, render_template
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from eventsite.database import utcnow
+from eventsite.extensions import db
+from eventsite.models import OutboxMail
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+MAX_ATTEMPTS = 20
+_PENDING = "outbox_pending"
+_COMMITTED = "outbox_committed"
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_deliver_after_request)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, built from SITE_URL (works outside requests too)."""
+    adapter = current_app.url_map.bind("localhost")
+    return current_app.config["SITE_URL"] + adapter.build(endpoint, values)
+
+
+def queue_mail(to: str, subject: str, template: str, **context) -> OutboxMail:
+    """Queue a plain-text message rendered from ``templates/mail/<template>.txt``."""
+    context.setdefault("site_name", current_app.config["SITE_NAME"])
+    body = render_template(f"mail/{template}.txt", **context)
+    mail = OutboxMail(to_address=to, subject=subject, body=body)
+    db.session.add(mail)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(mail.id)
+    return mail
+
+
+@event.listens_for(Session, "after_commit")
+def _mark_committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    session.info.setdefault(_COMMITTED, []).extend(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _deliver_after_request(response):
+    ids = db.session.info.pop(_COMMITTED, None)
+    if ids:
+        try:
+            deliver(ids)
+        except Exception:  # the change is saved; its mail stays queued for send-mail
+            db.session.rollback()
+            current_app.logger.exception("could not deliver mail after the request")
+    return response
+
+
+def deliver(ids: list[int] | None = None) -> tuple[int, int]:
+    """Send queued messages (the given ones, or all due); return (sent, failed)."""
+    messages = _claim(ids)
+    if not messages:
+        return 0, 0
+    failed = _send_all(messages)
+    db.session.commit()
+    return len(messages) - failed, failed
+
+
+def pending_count() -> int:
+    query = select(db.func.count()).where(OutboxMail.sent_at.is_(None))
+    return db.session.scalar(query)
+
+
+def _claim(ids: list[int] | None) -> list[OutboxMail]:
+    token = secrets.token_hex(8)
+    stale = utcnow() - CLAIM_TIMEOUT
+    claim = (
+        update(OutboxMail)
+        .where(
+            OutboxMail.sent_at.is_(None),
+            OutboxMail.attempts < MAX_ATTEMPTS,
+            or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < stale),
+        )
+        .values(claimed_at=utcnow(), claim_token=token)
+    )
+    if ids is not None:
+        claim = claim.where(OutboxMail.id.in_(ids))
+    db.session.execute(claim, execution_options={"synchronize_session": False})
+    db.session.commit()
+    query = select(OutboxMail).where(OutboxMail.claim_token == token).order_by(OutboxMail.id)
+    return list(db.session.scalars(query))
+
+
+def _send_all(messages: list[OutboxMail]) -> int:
+    """Send over one connection; on any failure record it and keep the rest queued."""
+    failed = 0
+    try:
+        with _connect() as connection:
+            for mail in messages:
+                connection.send_message(_as_email(mail))
+                mail.sent_at = utcnow()
+    except (OSError, smtplib.SMTPException) as error:
+        for mail in messages:
+            if mail.sent_at is None:
+                failed += 1
+                mail.attempts += 1
+                mail.last_error = f"{type(error).__name__}: {error}"[:500]
+                mail.claimed_at = None
+        current_app.logger.warning("mail delivery failed, %d left queued: %s", failed, error)
+    return failed
+
+
+def _as_email(mail: OutboxMail) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(mail.created_at.timestamp())
+    message["Message-ID"] = make_msgid(domain=urlsplit(config["SITE_URL"]).hostname)
+    message.set_content(mail.body)
+    return message
+
+
+def _connect():
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        return ConsoleConnection()
+    connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    if config["MAIL_USE_TLS"]:
+        connection.starttls()
+    if config["MAIL_USERNAME"]:
+        connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return connection
+
+
+class ConsoleConnection:
+    """Development: print each message to standard output instead of sending it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+    def send_message(self, message: EmailMessage) -> None:
+        rule = "-" * 72
+        sys.stdout.write(f"{rule}\n{message.as_string()}\n{rule}\n")
+        sys.stdout.flush()

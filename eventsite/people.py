@@ -1,0 +1,127 @@
+"""People and the emailed one-time links that sign them in (no passwords).
+
+A link carries a 256-bit random secret, signed with the site's key and a
+timestamp (so a forged or stale link is refused before the database is asked);
+only the secret's SHA-256 is stored, compared in constant time, and the link
+is marked used the first time it is redeemed.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+
+from eventsite.database import utcnow
+from eventsite.errors import LinkInvalid
+from eventsite.extensions import db
+from eventsite.mail import external_url, queue_mail
+from eventsite.models import EmailLink, Event, LinkPurpose, Person
+
+_SALT = "email-link"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_person(email: str) -> Person | None:
+    query = select(Person).where(func.lower(Person.email) == normalise_email(email))
+    return db.session.scalar(query)
+
+
+def find_or_create_person(email: str, name: str = "") -> Person:
+    person = find_person(email)
+    if person is None:
+        person = Person(email=normalise_email(email), name=name.strip())
+        db.session.add(person)
+        db.session.flush()
+    elif name.strip() and not person.name:
+        person.name = name.strip()
+    return person
+
+
+def make_steward(email: str, is_steward: bool = True) -> Person:
+    person = find_or_create_person(email)
+    person.is_steward = is_steward
+    return person
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def issue_link(
+    person: Person, purpose: LinkPurpose, event: Event | None = None, next_url: str = ""
+) -> str:
+    """Create a one-time link and return its token (the only copy of the secret)."""
+    secret = secrets.token_urlsafe(32)
+    max_age = timedelta(seconds=current_app.config["EMAIL_LINK_MAX_AGE"])
+    link = EmailLink(
+        token_hash=_hash(secret),
+        purpose=purpose,
+        person=person,
+        event=event,
+        next_url=next_url,
+        expires_at=utcnow() + max_age,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return _serializer().dumps(secret)
+
+
+def send_sign_in_link(email: str, next_url: str = "") -> Person:
+    person = find_or_create_person(email)
+    token = issue_link(person, LinkPurpose.SIGN_IN, next_url=next_url)
+    queue_mail(
+        person.email,
+        f"Your sign-in link for {current_app.config['SITE_NAME']}",
+        "sign_in",
+        person=person,
+        link=external_url("auth.redeem_link", token=token),
+    )
+    return person
+
+
+def find_link(token: str) -> EmailLink:
+    """The live link for ``token``, without using it up (for the confirmation page)."""
+    max_age = current_app.config["EMAIL_LINK_MAX_AGE"]
+    try:
+        secret = _serializer().loads(token, max_age=max_age)
+    except BadSignature:
+        raise LinkInvalid("This link is not valid. Links work once and expire after a day.") from None
+    if not isinstance(secret, str):
+        raise LinkInvalid("This link is not valid.")
+    token_hash = _hash(secret)
+    link = db.session.scalar(select(EmailLink).where(EmailLink.token_hash == token_hash))
+    if link is None or not hmac.compare_digest(link.token_hash, token_hash):
+        raise LinkInvalid("This link is not valid. Links work once and expire after a day.") from None
+    if link.used_at is not None:
+        raise LinkInvalid("This link has already been used. Ask for a new one below.")
+    if link.expires_at <= utcnow():
+        raise LinkInvalid("This link has expired. Ask for a new one below.")
+    return link
+
+
+def redeem_link(token: str) -> EmailLink:
+    """Use a link up and confirm its person's email address."""
+    link = find_link(token)
+    now = utcnow()
+    # A conditional update, so two requests racing with one link cannot both win.
+    used = db.session.execute(
+        update(EmailLink)
+        .where(EmailLink.id == link.id, EmailLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        raise LinkInvalid("This link has already been used. Ask for a new one below.")
+    if link.person.email_confirmed_at is None:
+        link.person.email_confirmed_at = now
+    return link

@@ -1,0 +1,58 @@
+"""Text rules: slugs, tags, control characters and Markdown through a sanitiser."""
+
+import re
+import unicodedata
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# Raw HTML in Markdown is shown as text, and the output is sanitised again.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("strikethrough")
+_ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6",
+}  # fmt: skip
+_HEADING = re.compile(r"<(/?)h1>")
+TAG_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = TAG_NAME
+# Control characters other than tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKS = re.compile(r"[\t\r\n]")
+
+
+def has_control_chars(value: str, multiline: bool = False) -> bool:
+    """True if ``value`` holds characters that have no place in text a person typed."""
+    if _CONTROL.search(value):
+        return True
+    return not multiline and bool(_LINE_BREAKS.search(value))
+
+
+def slugify(value: str, max_length: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "event"
+
+
+def normalise_tag(value: str) -> str:
+    """'#Zero Suicide' -> 'zero-suicide'."""
+    return slugify(value.strip().lstrip("#"), max_length=40) if value.strip("# ") else ""
+
+
+def parse_tags(value: str) -> list[str]:
+    """Split '#frailty #zero-suicide' or 'frailty, zero suicide' into normalised names."""
+    names = (normalise_tag(part) for part in re.split(r",|\s+(?=#)", value))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def render_markdown(source: str) -> Markup:
+    html = _markdown.render(source)
+    html = _HEADING.sub(r"<\1h2>", html)  # the page's own title is the only <h1>
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer ugc",
+    )
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above

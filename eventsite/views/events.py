@@ -1,0 +1,259 @@
+"""Event pages: propose, show, edit, hosts, cancel and report."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from eventsite import events as rules
+from eventsite.errors import InvalidInput
+from eventsite.extensions import db
+from eventsite.forms import ONLINE, ActionForm, CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
+from eventsite.listing import going_counts, places
+from eventsite.models import Event, EventKind, EventStatus
+from eventsite.moderation import report_event
+from eventsite.people import find_or_create_person
+from eventsite.text import parse_tags, render_markdown
+
+bp = Blueprint("events", __name__)
+MAX_ID = 2**31 - 1
+INVALID = 422  # the status of a form sent back with messages
+
+
+def load_event(event_id: int) -> Event:
+    """The event, or 404 if it does not exist or is not visible to this person."""
+    event = db.session.get(Event, event_id) if event_id <= MAX_ID else None
+    if event is None or not rules.can_view(current_user, event):
+        abort(404)
+    return event
+
+
+def load_hosted_event(event_id: int) -> Event:
+    event = load_event(event_id)
+    if not rules.can_edit(current_user, event):
+        abort(403)
+    return event
+
+
+def event_url(event: Event) -> str:
+    return url_for("events.show", event_id=event.id, slug=event.slug)
+
+
+def _details(form: EventForm) -> rules.EventDetails:
+    by_slug = {place.slug: place for place in places()}
+    return rules.EventDetails(
+        title=form.title.data,
+        kind=EventKind(form.kind.data),
+        starts_local=form.starts_at.data,
+        ends_local=form.ends_at.data,
+        timezone=form.timezone.data,
+        is_online=form.place.data == ONLINE,
+        place=by_slug.get(form.place.data),
+        venue_name=form.venue_name.data,
+        address=form.address.data,
+        online_url=form.online_url.data,
+        capacity=form.capacity.data,
+        min_going=form.min_going.data,
+        description=form.description.data,
+        tags=parse_tags(form.tags.data),
+        access_features=form.access_features.data,
+        access_notes=form.access_notes.data,
+        cost=form.cost.data,
+    )
+
+
+def _form_data(event: Event) -> dict:
+    """An event as the edit form shows it: local times, the place's slug, tags as text."""
+    return {
+        "title": event.title,
+        "kind": event.kind.value,
+        "starts_at": event.local_start.replace(tzinfo=None),
+        "ends_at": event.local_end.replace(tzinfo=None),
+        "timezone": event.timezone,
+        "place": ONLINE if event.is_online else (event.place.slug if event.place else ""),
+        "venue_name": event.venue_name,
+        "address": event.address,
+        "online_url": event.online_url,
+        "capacity": event.capacity,
+        "min_going": event.min_going,
+        "description": event.description,
+        "tags": ", ".join(tag.name for tag in event.tags),
+        "access_features": event.access_features,
+        "access_notes": event.access_notes,
+        "cost": event.cost,
+    }
+
+
+def _proposer(form: ProposeForm):
+    """The signed-in person, or the one named in the form (who must confirm by email)."""
+    if current_user.is_authenticated:
+        return current_user, True
+    if not form.email.data:
+        raise InvalidInput("email", "Enter your email address so we can send you the confirmation link.")
+    if not form.name.data:
+        raise InvalidInput("name", "Enter your name, as hosts are shown on the event page.")
+    return find_or_create_person(form.email.data, form.name.data), False
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new():
+    """Propose a gathering; no account needed."""
+    form = ProposeForm(places=places())
+    if form.validate_on_submit():
+        try:
+            proposer, confirmed = _proposer(form)
+            event = rules.propose_event(_details(form), proposer, email_confirmed=confirmed)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            if not confirmed:
+                return redirect(url_for("events.check_email"))
+            flash(_status_message(event), "success")
+            return redirect(event_url(event))
+    return render_template("events/new.html", form=form), INVALID if form.errors else 200
+
+
+def _status_message(event: Event) -> str:
+    if event.status is EventStatus.HELD:
+        return "Thank you! Your gathering will be live once a steward has looked at it."
+    return "Your gathering is live."
+
+
+@bp.get("/events/new/check-email")
+def check_email():
+    """Where a proposer who is not signed in lands: look for our email."""
+    return render_template("events/check_email.html")
+
+
+@bp.get("/events/<int:event_id>")
+@bp.get("/events/<int:event_id>-<slug>")
+def show(event_id, slug=None):
+    """An event's page; the slug after the id is cosmetic and corrected if stale."""
+    event = load_event(event_id)
+    if slug != event.slug:
+        return redirect(event_url(event), 301)
+    return render_template(
+        "events/show.html",
+        event=event,
+        description=render_markdown(event.description),
+        going=going_counts([event]).get(event.id, 0),
+        can_edit=rules.can_edit(current_user, event),
+    )
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id):
+    """Hosts change an event; changes to time, place or title raise its sequence."""
+    event = load_hosted_event(event_id)
+    form = EventForm(data=None if request.method == "POST" else _form_data(event), places=places())
+    if form.validate_on_submit():
+        try:
+            rules.edit_event(event, _details(form), current_user)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            flash("Your changes are saved.", "success")
+            return redirect(event_url(event))
+    return render_template("events/edit.html", form=form, event=event), INVALID if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(event_id):
+    """Hosts cancel, with a short message; the event stays up, marked cancelled."""
+    event = load_hosted_event(event_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        rules.cancel_event(event, current_user, form.message.data)
+        db.session.commit()
+        flash("The gathering is cancelled.", "success")
+        return redirect(event_url(event))
+    return render_template("events/cancel.html", form=form, event=event), INVALID if form.errors else 200
+
+
+@bp.get("/events/<int:event_id>/hosts")
+@login_required
+def hosts(event_id):
+    """Hosts: add a co-host, hand the event over, or step down."""
+    event = load_hosted_event(event_id)
+    return render_template("events/hosts.html", event=event, **_host_forms())
+
+
+def _host_forms(**forms) -> dict:
+    defaults = {
+        "cohost_form": CohostForm(prefix="cohost"),
+        "handover_form": CohostForm(prefix="handover"),
+        "action_form": ActionForm(),
+    }
+    return {**defaults, **forms}
+
+
+def _host_change(event_id, form_name: str, change) -> tuple:
+    """Validate one of the host forms and apply ``change``; re-render on any error."""
+    event = load_hosted_event(event_id)
+    form = CohostForm(prefix=form_name.removesuffix("_form"))
+    if form.validate_on_submit():
+        try:
+            person = change(event, current_user, form.email.data, form.name.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            return person, None
+    page = render_template("events/hosts.html", event=event, **_host_forms(**{form_name: form}))
+    return None, (page, INVALID)
+
+
+@bp.post("/events/<int:event_id>/hosts")
+@login_required
+def add_host(event_id):
+    """Add a co-host by email: they get the same rights and a sign-in link."""
+    person, error_page = _host_change(event_id, "cohost_form", rules.add_cohost)
+    if error_page:
+        return error_page
+    flash(f"{person.email} is now a host and has been emailed.", "success")
+    return redirect(url_for("events.hosts", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/hand-over")
+@login_required
+def hand_over(event_id):
+    """Hand the event to someone else and step down."""
+    person, error_page = _host_change(event_id, "handover_form", rules.hand_over)
+    if error_page:
+        return error_page
+    flash(f"You have handed the gathering over to {person.email}.", "success")
+    return redirect(url_for("events.show", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/step-down")
+@login_required
+def step_down(event_id):
+    """Stop being a host (another host stays)."""
+    event = load_hosted_event(event_id)
+    try:
+        rules.step_down(event, current_user)
+    except InvalidInput as error:
+        flash(error.message, "error")
+        return redirect(url_for("events.hosts", event_id=event_id))
+    db.session.commit()
+    flash("You are no longer a host of this gathering.", "success")
+    return redirect(event_url(event))
+
+
+@bp.route("/events/<int:event_id>/report", methods=["GET", "POST"])
+def report(event_id):
+    """Anyone can report a gathering to the stewards."""
+    event = load_event(event_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        reporter = current_user if current_user.is_authenticated else None
+        report_event(event, reporter, form.reason.data)
+        db.session.commit()
+        flash("Thank you. A steward will look at it.", "success")
+        return redirect(event_url(event))
+    return render_template("events/report.html", form=form, event=event), INVALID if form.errors else 200

@@ -1,0 +1,244 @@
+"""Fixtures: an app on a fresh database (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), a real SMTP server, and factories for people and events.
+
+With EVENTSITE_NO_SKIP=1 (set by .ci/run) any skipped test fails the run.
+"""
+
+import os
+import re
+import socket
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from config import Config, database_url
+from eventsite import create_app
+from eventsite.database import utcnow
+from eventsite.events import EventDetails, propose_event
+from eventsite.extensions import db
+from eventsite.models import EventKind, EventStatus, Person, Place
+
+LONDON = ZoneInfo("Europe/London")
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(not PG_URL, reason="PostgreSQL tests need TEST_DATABASE_URL"),
+    ),
+]
+
+
+# -- the SMTP test server ---------------------------------------------------------------
+
+
+class Inbox:
+    """Messages received by the test SMTP server, parsed."""
+
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str):
+        received = self.to(address)
+        assert received, f"no mail to {address}; got mail to {[m['To'] for m in self.messages]}"
+        return received[-1]
+
+    @staticmethod
+    def links(message) -> list[str]:
+        return re.findall(r"https?://\S+", message.get_content())
+
+    def link_to(self, address: str, site_url: str = "http://eventsite.test") -> str:
+        """The path of the last link mailed to ``address``, for the test client."""
+        links = self.links(self.last_to(address))
+        assert links, "the message has no link"
+        return links[-1].removeprefix(site_url)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.handler.clear()
+    return smtp_server.handler
+
+
+# -- the app on a fresh database ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_schema_ready():
+    """Create the PostgreSQL schema once; each test then empties the tables."""
+    return {"done": False}
+
+
+def _empty_postgresql() -> None:
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path, smtp_server, pg_schema_ready):
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SITE_URL": "http://eventsite.test",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_FROM": "eventsite <noreply@eventsite.test>",
+        "MODERATION": "open",
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": (
+            f"sqlite:///{tmp_path / 'test.sqlite'}" if backend == "sqlite" else database_url(PG_URL)
+        ),
+    }
+    app = create_app(Config, **settings)
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        elif not pg_schema_ready["done"]:
+            db.drop_all()
+            db.create_all()
+            pg_schema_ready["done"] = True
+        else:
+            _empty_postgresql()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# -- factories -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_person():
+    def make(email="alex@example.org", name="Alex", steward=False) -> Person:
+        person = Person(email=email, name=name, is_steward=steward, email_confirmed_at=utcnow())
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_place():
+    def make(name="Armley", slug=None) -> Place:
+        place = Place(name=name, slug=slug or name.lower().replace(" ", "-"))
+        db.session.add(place)
+        db.session.commit()
+        return place
+
+    return make
+
+
+def future_local(days=7, hour=18, minute=0) -> datetime:
+    """A naive wall-clock time in London, ``days`` from now."""
+    day = datetime.now(LONDON).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute)
+
+
+@pytest.fixture
+def make_event(make_person, make_place):
+    """Propose an event through the domain and publish it (unless told otherwise)."""
+
+    def make(host=None, status=EventStatus.PUBLISHED, **fields):
+        host = host or make_person(email=f"host{utcnow().timestamp()}@example.org", name="Hana Host")
+        fields.setdefault("title", "Brew and biscuits")
+        fields.setdefault("kind", EventKind.PUB_COFFEE)
+        fields.setdefault("starts_local", future_local())
+        fields.setdefault("timezone", "Europe/London")
+        if not fields.get("is_online") and "place" not in fields:
+            fields["place"] = db.session.query(Place).first() or make_place()
+            fields.setdefault("venue_name", "Café Nova")
+        event = propose_event(EventDetails(**fields), host, email_confirmed=True)
+        event.status = status
+        db.session.commit()
+        return event
+
+    return make
+
+
+class Auth:
+    """Sign a person in as the site does: by following the emailed link."""
+
+    def __init__(self, client, mailbox) -> None:
+        self.client = client
+        self.mailbox = mailbox
+
+    def sign_in(self, email: str) -> None:
+        response = self.client.post("/sign-in", data={"email": email})
+        assert response.status_code == 302, response.text
+        link = self.mailbox.link_to(email)
+        response = self.client.post(link)
+        assert response.status_code == 302, response.text
+
+    def sign_out(self) -> None:
+        self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client, mailbox):
+    return Auth(client, mailbox)
+
+
+# -- CI: nothing may be skipped -----------------------------------------------------------
+
+
+def _skipped(config) -> list:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return reporter.stats.get("skipped", []) if reporter else []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("EVENTSITE_NO_SKIP") == "1" and _skipped(session.config) and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if os.environ.get("EVENTSITE_NO_SKIP") == "1" and _skipped(config):
+        terminalreporter.write_line("EVENTSITE_NO_SKIP=1: skipped tests fail this run (CI runs everything).", red=True)
