@@ -133,7 +133,9 @@ def _gathering(rng: random.Random, number: int, kind: EventKind, places, tags, p
         length=timedelta(hours=rng.choice([1, 2, 2, 3])),
         place=place,
         venue_name="" if online else rng.choice(VENUES[kind]),
-        address="" if online else f"{rng.randint(1, 120)} {rng.choice(['Church', 'Station', 'Park', 'Mill'])} Street, Leeds",
+        address=""
+        if online
+        else f"{rng.randint(1, 120)} {rng.choice(['Church', 'Station', 'Park', 'Mill'])} Street, Leeds",
         online_url="https://meet.example.org/" + slugify(TITLES[kind][0]) if online else "",
         capacity=rng.choice([None, None, 8, 12, 20, 30]),
         host=rng.choice(people),
@@ -185,7 +187,9 @@ def seed_bulk(events: int, people: int, rsvps: int, seed: int = 5000) -> str:
     capacities = [rng.choice([None, 10, 20, 50, 100]) for _ in range(events)]
     event_rows = [_bulk_event(rng, now, place_ids, person_ids, capacity) for capacity in capacities]
     event_ids = _insert_returning_ids(Event, event_rows)
-    hosts = [{"event_id": eid, "person_id": row["created_by_id"]} for eid, row in zip(event_ids, event_rows, strict=True)]
+    hosts = [
+        {"event_id": eid, "person_id": row["created_by_id"]} for eid, row in zip(event_ids, event_rows, strict=True)
+    ]
     _insert(EventHost, hosts)
     _insert(event_tags, [{"event_id": eid, "tag_id": tid} for eid in event_ids for tid in rng.sample(tag_ids, 2)])
     rsvp_rows = _bulk_rsvps(rng, dict(zip(event_ids, capacities, strict=True)), person_ids, rsvps)

@@ -99,7 +99,9 @@ class EventForm(BaseForm):
         validators=[InputRequired("Give your gathering a title."), Length(max=120)],
     )
     kind = SelectField(
-        "Kind", choices=lambda: _kind_choices("Choose a kind"), validators=[InputRequired("Choose what kind of gathering this is.")]
+        "Kind",
+        choices=lambda: _kind_choices("Choose a kind"),
+        validators=[InputRequired("Choose what kind of gathering this is.")],
     )
     starts_at = DateTimeLocalField(
         "Starts",

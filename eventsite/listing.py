@@ -30,9 +30,7 @@ class EventFilters:
 def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None = None):
     """Published and cancelled events that have not ended, soonest first."""
     now = now or utcnow()
-    query = select(Event).where(
-        Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)), Event.ends_at > now
-    )
+    query = select(Event).where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)), Event.ends_at > now)
     if filters.kind:
         query = query.where(Event.kind == filters.kind)
     if filters.online:

@@ -143,12 +143,8 @@ class Tag(db.Model):
 class EventHost(db.Model):
     """Hosts of an event: all equal, no role ladder."""
 
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
-    )
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(lazy="joined")
@@ -166,9 +162,7 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
-    status: Mapped[EventStatus] = mapped_column(
-        _enum(EventStatus, "event_status"), default=EventStatus.UNCONFIRMED
-    )
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.UNCONFIRMED)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
@@ -194,9 +188,7 @@ class Event(db.Model):
     place: Mapped[Place | None] = relationship()
     created_by: Mapped[Person] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=event_tags, order_by=Tag.name)
-    hosts: Mapped[list[EventHost]] = relationship(
-        cascade="all, delete-orphan", order_by=EventHost.added_at
-    )
+    hosts: Mapped[list[EventHost]] = relationship(cascade="all, delete-orphan", order_by=EventHost.added_at)
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.status.value}>"

@@ -22,9 +22,7 @@ MODERATION_MODES = ("open", "newcomers", "all")
 
 def is_newcomer(person: Person) -> bool:
     """Nobody has yet seen an event of theirs published."""
-    published_before = exists().where(
-        Event.created_by_id == person.id, Event.published_at.is_not(None)
-    )
+    published_before = exists().where(Event.created_by_id == person.id, Event.published_at.is_not(None))
     return not db.session.scalar(select(published_before))
 
 

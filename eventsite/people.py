@@ -58,9 +58,7 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def issue_link(
-    person: Person, purpose: LinkPurpose, event: Event | None = None, next_url: str = ""
-) -> str:
+def issue_link(person: Person, purpose: LinkPurpose, event: Event | None = None, next_url: str = "") -> str:
     """Create a one-time link and return its token (the only copy of the secret)."""
     secret = secrets.token_urlsafe(32)
     max_age = timedelta(seconds=current_app.config["EMAIL_LINK_MAX_AGE"])
@@ -116,9 +114,7 @@ def redeem_link(token: str) -> EmailLink:
     now = utcnow()
     # A conditional update, so two requests racing with one link cannot both win.
     used = db.session.execute(
-        update(EmailLink)
-        .where(EmailLink.id == link.id, EmailLink.used_at.is_(None))
-        .values(used_at=now)
+        update(EmailLink).where(EmailLink.id == link.id, EmailLink.used_at.is_(None)).values(used_at=now)
     )
     if used.rowcount != 1:
         raise LinkInvalid("This link has already been used. Ask for a new one below.")
