@@ -50,7 +50,7 @@ TITLES = {
                            "Pub chat: housing and health", "Social prescribers' catch-up"],
     EventKind.WORKSHOP: ["Frailty: spotting it early", "Zero suicide: talking about it safely",
                          "Co-producing services with patients", "Dementia-friendly spaces"],
-    EventKind.PARTY: ["Summer social for the whole network", "Volunteers' thank-you party"],
+    EventKind.PARTY: ["Social evening for the whole network", "Volunteers' thank-you party"],
     EventKind.WALK: ["Walk and talk round the park", "Health walk for newcomers"],
     EventKind.ONLINE_SESSION: ["Online: loneliness in winter", "Online: what works in discharge planning",
                                "Online lunch-and-learn: benefits advice"],
