@@ -47,6 +47,14 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "eventsite <noreply@localhost>")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
 
+    # Rate limits on the forms that send email or create rows. Use Redis when
+    # running several workers or instances, so they share one count.
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    EMAIL_RATE_LIMIT = os.environ.get("EMAIL_RATE_LIMIT", "5 per minute; 20 per hour")
+    PROPOSE_RATE_LIMIT = os.environ.get("PROPOSE_RATE_LIMIT", "10 per hour")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")

@@ -7,7 +7,7 @@ from flask import Flask
 from config import DEV_SECRET_KEY, Config
 from eventsite import database, mail, models  # noqa: F401 - models register their tables
 from eventsite.cli import commands
-from eventsite.extensions import csrf, db, login_manager, migrate
+from eventsite.extensions import csrf, db, limiter, login_manager, migrate
 from eventsite.moderation import MODERATION_MODES
 from eventsite.views import auth, errors, events, main, stewards
 
@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=database.render_item)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     database.init_app(app)
     mail.init_app(app)
 

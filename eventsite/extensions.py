@@ -1,5 +1,7 @@
 """Extensions, created unbound and initialised by create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,6 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Please sign in with your email address to continue."
 login_manager.login_message_category = "info"
+# Limits apply per client address to the forms that send email or create rows;
+# storage is memory:// by default, Redis in production (RATELIMIT_STORAGE_URI).
+limiter = Limiter(key_func=get_remote_address)

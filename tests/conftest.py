@@ -112,7 +112,13 @@ def backend(request):
 
 
 @pytest.fixture
-def app(backend, tmp_path, smtp_server, pg_schema_ready):
+def app_settings() -> dict:
+    """Override in a test module to create the app with other settings."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, tmp_path, smtp_server, pg_schema_ready, app_settings):
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -122,11 +128,12 @@ def app(backend, tmp_path, smtp_server, pg_schema_ready):
         "MAIL_FROM": "eventsite <noreply@eventsite.test>",
         "MODERATION": "open",
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,  # tests/test_rate_limits.py turns it on
         "SQLALCHEMY_DATABASE_URI": (
             f"sqlite:///{tmp_path / 'test.sqlite'}" if backend == "sqlite" else database_url(PG_URL)
         ),
     }
-    app = create_app(Config, **settings)
+    app = create_app(Config, **{**settings, **app_settings})
     with app.app_context():
         if backend == "sqlite":
             db.create_all()

@@ -2,12 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
 from eventsite.errors import LinkInvalid
 from eventsite.events import use_email_link
-from eventsite.extensions import db, login_manager
+from eventsite.extensions import db, limiter, login_manager
 from eventsite.forms import ActionForm, EmailForm
 from eventsite.models import LinkPurpose, Person
 from eventsite.people import find_link, send_sign_in_link
@@ -31,6 +31,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["EMAIL_RATE_LIMIT"], methods=["POST"])
 def sign_in():
     """Ask for an email address and send a one-time sign-in link to it."""
     form = EmailForm()

@@ -1,11 +1,11 @@
 """Event pages: propose, show, edit, hosts, cancel and report."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eventsite import events as rules
 from eventsite.errors import InvalidInput
-from eventsite.extensions import db
+from eventsite.extensions import db, limiter
 from eventsite.forms import ONLINE, ActionForm, CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
 from eventsite.listing import going_counts, places
 from eventsite.models import Event, EventKind, EventStatus
@@ -93,7 +93,13 @@ def _proposer(form: ProposeForm):
     return find_or_create_person(form.email.data, form.name.data), False
 
 
+def _limit(setting: str):
+    """A rate limit on POSTs, read from the config when the request comes."""
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
 @bp.route("/events/new", methods=["GET", "POST"])
+@_limit("PROPOSE_RATE_LIMIT")
 def new():
     """Propose a gathering; no account needed."""
     form = ProposeForm(places=places())
@@ -210,6 +216,7 @@ def _host_change(event_id, form_name: str, change) -> tuple:
 
 @bp.post("/events/<int:event_id>/hosts")
 @login_required
+@_limit("EMAIL_RATE_LIMIT")
 def add_host(event_id):
     """Add a co-host by email: they get the same rights and a sign-in link."""
     person, error_page = _host_change(event_id, "cohost_form", rules.add_cohost)
@@ -246,6 +253,7 @@ def step_down(event_id):
 
 
 @bp.route("/events/<int:event_id>/report", methods=["GET", "POST"])
+@_limit("PROPOSE_RATE_LIMIT")
 def report(event_id):
     """Anyone can report a gathering to the stewards."""
     event = load_event(event_id)
