@@ -9,7 +9,11 @@ from eventsite import database, mail, models  # noqa: F401 - models register the
 from eventsite.cli import commands
 from eventsite.extensions import csrf, db, limiter, login_manager, migrate
 from eventsite.moderation import MODERATION_MODES
-from eventsite.views import auth, errors, events, main, stewards
+from eventsite.views import auth as auth_views
+from eventsite.views import errors as error_views
+from eventsite.views import events as event_views
+from eventsite.views import main as main_views
+from eventsite.views import stewards as steward_views
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +49,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (main, events, auth, stewards):
-        app.register_blueprint(module.bp)
-    errors.init_app(app)
+    for views in (main_views, event_views, auth_views, steward_views):
+        app.register_blueprint(views.bp)
+    error_views.init_app(app)

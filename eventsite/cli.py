@@ -1,15 +1,16 @@
 """Flask commands: seed-demo, send-mail, steward add|remove|list."""
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from eventsite import demo
-from eventsite.database import begin_writes
+from eventsite.database import immediate_writes
 from eventsite.extensions import db
 from eventsite.mail import deliver, pending_count
 from eventsite.models import Person
-from eventsite.people import make_steward
+from eventsite.people import make_steward, remove_steward
 
 
 @click.command("seed-demo")
@@ -19,46 +20,54 @@ from eventsite.people import make_steward
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has events.")
 def seed_demo(events, people, rsvps, if_empty):
     """Load a believable demo network, or with --events a large data set for benchmarks."""
-    if if_empty and demo.has_events():
-        click.echo("The database already has gatherings: demo data not loaded.")
-        return
-    begin_writes()
-    summary = demo.seed_network() if events is None else demo.seed_bulk(events=events, people=people, rsvps=rsvps)
-    db.session.commit()
-    click.echo(summary)
+    with immediate_writes():
+        if if_empty and demo.has_events():
+            click.echo("The database already has gatherings: demo data not loaded.")
+            return
+        summary = demo.seed_network() if events is None else demo.seed_bulk(events=events, people=people, rsvps=rsvps)
+        db.session.commit()
+        click.echo(summary)
 
 
 @click.command("send-mail")
 def send_mail():
     """Send queued email (after an SMTP outage, or from cron)."""
-    begin_writes()
-    sent, failed = deliver()
-    click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
-    if failed:
-        raise SystemExit(1)
+    with immediate_writes():
+        sent, failed = deliver()
+        click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
+        if failed:
+            raise SystemExit(1)
 
 
 steward = AppGroup("steward", help="Stewards review held and reported gatherings.")
 
 
+def _email(ctx, param, value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @steward.command("add")
-@click.argument("email")
+@click.argument("email", callback=_email)
 def steward_add(email):
     """Make EMAIL a steward (creating the person if needed)."""
-    begin_writes()
-    make_steward(email, True)
-    db.session.commit()
-    click.echo(f"{email} is a steward.")
+    with immediate_writes():
+        make_steward(email)
+        db.session.commit()
+        click.echo(f"{email} is a steward.")
 
 
 @steward.command("remove")
-@click.argument("email")
+@click.argument("email", callback=_email)
 def steward_remove(email):
     """Stop EMAIL being a steward."""
-    begin_writes()
-    make_steward(email, False)
-    db.session.commit()
-    click.echo(f"{email} is no longer a steward.")
+    with immediate_writes():
+        if remove_steward(email) is None:
+            raise click.BadParameter(f"nobody has the address {email}", param_hint="EMAIL")
+        db.session.commit()
+        click.echo(f"{email} is no longer a steward.")
 
 
 @steward.command("list")

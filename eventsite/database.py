@@ -7,6 +7,7 @@ they queue for the write lock up front. Requests with an unsafe method do this
 for the whole request; CLI commands call ``begin_writes()``.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -44,6 +45,16 @@ class UTCDateTime(TypeDecorator):
 def begin_writes(enabled: bool = True) -> None:
     """Make transactions opened from now on (in this context) BEGIN IMMEDIATE on SQLite."""
     _immediate.set(enabled)
+
+
+@contextmanager
+def immediate_writes():
+    """Within this block, SQLite transactions BEGIN IMMEDIATE (for CLI commands that write)."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
 
 
 def configure_engine(engine: Engine) -> None:

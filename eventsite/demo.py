@@ -100,6 +100,7 @@ def seed_network() -> str:
     _rsvp_demo(rng, events, people)
     for event in events[5::9]:
         event.status = EventStatus.CANCELLED
+        event.cancelled_at = utcnow()
         event.cancel_message = "Sorry: the venue is closed that day. We will set a new date soon."
         event.sequence = 1
     return f"Demo network: {len(events)} gatherings, {len(people) + 1} people, {len(places)} places."
@@ -231,11 +232,12 @@ def _bulk_event(rng: random.Random, now: datetime, place_ids, person_ids, capaci
     number = rng.randint(1, 99_999)
     online = kind is EventKind.ONLINE_SESSION
     starts_at = now + timedelta(hours=rng.randint(-24 * 30, 24 * 365))
-    status = EventStatus.CANCELLED if rng.random() < 0.05 else EventStatus.PUBLISHED
+    cancelled = rng.random() < 0.05
     return {
         "title": f"{kind.label} number {number}",
         "kind": kind,
-        "status": status,
+        "status": EventStatus.CANCELLED if cancelled else EventStatus.PUBLISHED,
+        "cancelled_at": now if cancelled else None,
         "starts_at": starts_at,
         "ends_at": starts_at + timedelta(hours=2),
         "timezone": "Europe/London",

@@ -14,6 +14,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
+from eventsite.listing import MAX_LENGTH
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import (
     EmailLink,
@@ -31,6 +32,7 @@ from eventsite.people import find_or_create_person, issue_link, redeem_link
 from eventsite.times import NonexistentLocalTime, local_to_utc
 
 DEFAULT_LENGTH = timedelta(hours=2)
+MAX_YEARS_AHEAD = 5
 # Changes that matter to attendees and calendars: each raises the SEQUENCE.
 SCHEDULING_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue_name", "address",
                      "place_id", "is_online", "online_url")  # fmt: skip
@@ -81,21 +83,28 @@ def _require_host(person, event: Event) -> None:
 def resolve_times(details: EventDetails, now: datetime) -> tuple[datetime, datetime]:
     """Turn the local start and end into UTC, refusing impossible or past times."""
     zone = ZoneInfo(details.timezone)
-    try:
-        starts_at = local_to_utc(details.starts_local, zone)
-    except NonexistentLocalTime as error:
-        raise InvalidInput("starts_at", str(error)) from None
+    starts_at = _to_utc("starts_at", details.starts_local, zone, now)
     if starts_at <= now:
         raise InvalidInput("starts_at", "The start is in the past. Choose a time that is still to come.")
     if details.ends_local is None:
         return starts_at, starts_at + DEFAULT_LENGTH
-    try:
-        ends_at = local_to_utc(details.ends_local, zone)
-    except NonexistentLocalTime as error:
-        raise InvalidInput("ends_at", str(error)) from None
+    ends_at = _to_utc("ends_at", details.ends_local, zone, now)
     if ends_at <= starts_at:
         raise InvalidInput("ends_at", "The end must be after the start.")
+    if ends_at - starts_at > MAX_LENGTH:
+        raise InvalidInput("ends_at", "A gathering can last at most 31 days. For a series, propose each date.")
     return starts_at, ends_at
+
+
+def _to_utc(field: str, local: datetime, zone: ZoneInfo, now: datetime) -> datetime:
+    if local.year > now.year + MAX_YEARS_AHEAD:
+        raise InvalidInput(field, f"Choose a date within the next {MAX_YEARS_AHEAD} years.")
+    if local.year < now.year - 1:
+        raise InvalidInput(field, "That date is in the past. Choose a time that is still to come.")
+    try:
+        return local_to_utc(local, zone)
+    except NonexistentLocalTime as error:
+        raise InvalidInput(field, str(error)) from None
 
 
 def _check_where(details: EventDetails) -> None:
@@ -204,6 +213,7 @@ def cancel_event(event: Event, person: Person, message: str) -> None:
     if event.is_cancelled:
         return
     event.status = EventStatus.CANCELLED
+    event.cancelled_at = utcnow()
     event.cancel_message = message
     touch(event, scheduling_changed=True)
     record_change(event, person, "cancelled", message)

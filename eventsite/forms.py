@@ -4,6 +4,7 @@ Rules that need the database or the clock (a start in the past, a DST gap)
 live in the domain modules and come back as ``InvalidInput`` for a field.
 """
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -19,12 +20,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsite.errors import InvalidInput
 from eventsite.models import ACCESS_FEATURES, KIND_LABELS
-from eventsite.text import TAG_NAME, has_control_chars, parse_tags
+from eventsite.text import has_control_chars, normalise_tag, parse_tags, split_tags
 from eventsite.times import timezone_names
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -33,6 +34,9 @@ ONLINE = "online"
 
 
 def _strip(value):
+    """Trim text; a field missing from the request becomes empty text, never None."""
+    if value is None:
+        return ""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -65,20 +69,45 @@ class ActionForm(BaseForm):
     """No fields: a CSRF token for one-button POST actions."""
 
 
+LINK_MESSAGE = "Give a full web link starting with https:// (or http://)."
+
+
 def web_link(form, field) -> None:
     if not field.data:
         return
-    parts = urlsplit(field.data)
+    try:
+        parts = urlsplit(field.data)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValidationError(LINK_MESSAGE) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in field.data:
-        raise ValidationError("Give a full web link starting with https:// (or http://).")
+        raise ValidationError(LINK_MESSAGE)
 
 
 def tag_list(form, field) -> None:
-    tags = parse_tags(field.data or "")
-    if len(tags) > 10:
-        raise ValidationError("Use at most 10 tags.")
-    if any(not TAG_NAME.match(tag) for tag in tags):
+    typed = split_tags(field.data or "")
+    if any(not normalise_tag(tag) for tag in typed):
         raise ValidationError("Tags may use letters, numbers and hyphens.")
+    if len(parse_tags(field.data or "")) > 10:
+        raise ValidationError("Use at most 10 tags.")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time field whose message for unreadable input is ours."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DATETIME_MESSAGE) from None
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Give a whole number, like 20, or leave it empty.") from None
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -96,20 +125,20 @@ def _place_choices(empty_label: str, places) -> list[SelectChoice]:
 class EventForm(BaseForm):
     title = StringField(
         "Title",
-        validators=[InputRequired("Give your gathering a title."), Length(max=120)],
+        validators=[DataRequired("Give your gathering a title."), Length(max=120)],
     )
     kind = SelectField(
         "Kind",
         choices=lambda: _kind_choices("Choose a kind"),
         validators=[InputRequired("Choose what kind of gathering this is.")],
     )
-    starts_at = DateTimeLocalField(
+    starts_at = LocalDateTimeField(
         "Starts",
         format=DATETIME_FORMATS,
         validators=[InputRequired(DATETIME_MESSAGE)],
         description="Local time, in the time zone below.",
     )
-    ends_at = DateTimeLocalField(
+    ends_at = LocalDateTimeField(
         "Ends",
         format=DATETIME_FORMATS,
         validators=[Optional()],
@@ -124,12 +153,12 @@ class EventForm(BaseForm):
         validators=[Length(max=500), web_link],
         description="For an online session (or a hybrid one).",
     )
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "Capacity",
         validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
         description="Optional: leave empty for no limit.",
     )
-    min_going = IntegerField(
+    min_going = WholeNumberField(
         "Goes ahead if at least … people are in",
         validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
         description="Optional.",
@@ -203,12 +232,17 @@ class CancelForm(BaseForm):
 class ReportForm(BaseForm):
     reason = TextAreaField(
         "What is wrong?",
-        validators=[InputRequired("Say briefly what is wrong, so a steward can look."), Length(max=1000)],
+        validators=[DataRequired("Say briefly what is wrong, so a steward can look."), Length(max=1000)],
     )
 
 
 class PlaceForm(BaseForm):
-    name = StringField("Name", validators=[InputRequired("Give the place a name."), Length(max=80)])
+    name = StringField("Name", validators=[DataRequired("Give the place a name."), Length(max=80)])
+
+
+def plausible_date(form, field) -> None:
+    if field.data and not date(2000, 1, 1) <= field.data <= date(2999, 12, 31):
+        raise ValidationError("Choose a date between the years 2000 and 2999.")
 
 
 class FilterForm(BaseForm):
@@ -220,8 +254,8 @@ class FilterForm(BaseForm):
     kind = SelectField("Kind", choices=lambda: _kind_choices("Any kind"), validators=[Optional()])
     place = SelectField("Place", validators=[Optional()])
     tag = StringField("Tag", validators=[Optional(), Length(max=40)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), plausible_date])
+    date_to = DateField("To", validators=[Optional(), plausible_date])
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)

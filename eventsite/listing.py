@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +14,9 @@ from eventsite.models import Event, EventHost, EventKind, EventStatus, Place, Rs
 from eventsite.times import start_of_local_day
 
 MAX_PAGE = 10_000
+# A gathering lasts at most this long (see events.resolve_times), so the list can
+# start its index scan here instead of walking every event that ever happened.
+MAX_LENGTH = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,11 @@ class EventFilters:
 def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None = None):
     """Published and cancelled events that have not ended, soonest first."""
     now = now or utcnow()
-    query = select(Event).where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)), Event.ends_at > now)
+    query = select(Event).where(
+        Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+        Event.starts_at > now - MAX_LENGTH,
+        Event.ends_at > now,
+    )
     if filters.kind:
         query = query.where(Event.kind == filters.kind)
     if filters.online:
@@ -47,14 +53,33 @@ def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None =
     return query.order_by(Event.starts_at, Event.id)
 
 
-def upcoming_page(filters: EventFilters, zone: ZoneInfo, page: int, per_page: int) -> Pagination:
-    query = upcoming_query(filters, zone).options(
-        selectinload(Event.place),
-        selectinload(Event.tags),
-        selectinload(Event.hosts).joinedload(EventHost.person),
+@dataclass(frozen=True)
+class Page:
+    """One page of a list. No total count: counting every match costs more as the site grows."""
+
+    items: list[Event]
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+
+def upcoming_page(filters: EventFilters, zone: ZoneInfo, number: int, per_page: int) -> Page:
+    number = min(max(number, 1), MAX_PAGE)
+    query = (
+        upcoming_query(filters, zone)
+        .options(
+            selectinload(Event.place),
+            selectinload(Event.tags),
+            selectinload(Event.hosts).joinedload(EventHost.person),
+        )
+        .offset((number - 1) * per_page)
+        .limit(per_page + 1)  # one more tells whether there is a next page
     )
-    page = min(max(page, 1), MAX_PAGE)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    items = list(db.session.scalars(query))
+    return Page(items=items[:per_page], number=number, has_next=len(items) > per_page)
 
 
 def going_counts(events: list[Event]) -> dict[int, int]:

@@ -106,22 +106,34 @@ def _claim(ids: list[int] | None) -> list[OutboxMail]:
 
 
 def _send_all(messages: list[OutboxMail]) -> int:
-    """Send over one connection; on any failure record it and keep the rest queued."""
-    failed = 0
+    """Send over one connection and return how many failed. A message the server
+    refuses fails alone; a broken connection leaves the rest queued for a retry."""
     try:
         with _connect() as connection:
             for mail in messages:
-                connection.send_message(_as_email(mail))
-                mail.sent_at = utcnow()
+                _send_one(connection, mail)
     except (OSError, smtplib.SMTPException) as error:
         for mail in messages:
-            if mail.sent_at is None:
-                failed += 1
-                mail.attempts += 1
-                mail.last_error = f"{type(error).__name__}: {error}"[:500]
-                mail.claimed_at = None
-        current_app.logger.warning("mail delivery failed, %d left queued: %s", failed, error)
-    return failed
+            if mail.sent_at is None and mail.claimed_at is not None:
+                _record_failure(mail, error)
+        current_app.logger.warning("mail delivery failed: %s", error)
+    return sum(mail.sent_at is None for mail in messages)
+
+
+def _send_one(connection, mail: OutboxMail) -> None:
+    try:
+        connection.send_message(_as_email(mail))
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+        _record_failure(mail, error)  # this message only: the connection goes on
+        return
+    mail.sent_at = utcnow()
+    mail.body = ""  # it held a one-time link: keep no copy once delivered
+
+
+def _record_failure(mail: OutboxMail, error: Exception) -> None:
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:500]
+    mail.claimed_at = None
 
 
 def _as_email(mail: OutboxMail) -> EmailMessage:
@@ -159,5 +171,6 @@ class ConsoleConnection:
 
     def send_message(self, message: EmailMessage) -> None:
         rule = "-" * 72
-        sys.stdout.write(f"{rule}\n{message.as_string()}\n{rule}\n")
+        headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject", "Date"))
+        sys.stdout.write(f"{rule}\n{headers}\n{message.get_content()}{rule}\n")
         sys.stdout.flush()

@@ -157,6 +157,7 @@ class Event(db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
+        Index("ix_event_starts_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +185,7 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     place: Mapped[Place | None] = relationship()
     created_by: Mapped[Person] = relationship()

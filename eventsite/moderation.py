@@ -85,13 +85,14 @@ def _resolve_reports(event: Event, steward: Person) -> None:
 def approve(event: Event, steward: Person) -> None:
     """Publish a held event, or keep a reported one up; its reports are closed."""
     _require_steward(steward)
-    if event.status is EventStatus.HELD:
+    was_held = event.status is EventStatus.HELD
+    if was_held:
         _publish(event)
     elif event.status not in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
         raise InvalidInput("event", "Only held or reported gatherings can be approved.")
     _resolve_reports(event, steward)
     record_change(event, steward, "approved by a steward")
-    if event.status is EventStatus.PUBLISHED:
+    if was_held:
         _tell_hosts(event, "Your gathering is live", "event_published")
 
 
@@ -109,7 +110,10 @@ def restore(event: Event, steward: Person) -> None:
     _require_steward(steward)
     if event.status is not EventStatus.HIDDEN:
         raise InvalidInput("event", "Only hidden gatherings can be restored.")
-    _publish(event)
+    if event.cancelled_at is not None:
+        event.status = EventStatus.CANCELLED  # hiding never un-cancels a gathering
+    else:
+        _publish(event)
     touch(event, scheduling_changed=True)
     record_change(event, steward, "restored by a steward")
 

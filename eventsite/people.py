@@ -44,9 +44,17 @@ def find_or_create_person(email: str, name: str = "") -> Person:
     return person
 
 
-def make_steward(email: str, is_steward: bool = True) -> Person:
+def make_steward(email: str) -> Person:
     person = find_or_create_person(email)
-    person.is_steward = is_steward
+    person.is_steward = True
+    return person
+
+
+def remove_steward(email: str) -> Person | None:
+    """Stop someone being a steward; None if nobody has that address."""
+    person = find_person(email)
+    if person is not None:
+        person.is_steward = False
     return person
 
 

@@ -28,21 +28,25 @@ def has_control_chars(value: str, multiline: bool = False) -> bool:
     return not multiline and bool(_LINE_BREAKS.search(value))
 
 
-def slugify(value: str, max_length: int = 60) -> str:
+def slugify(value: str, max_length: int = 60, fallback: str = "event") -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "event"
+    return slug[:max_length].rstrip("-") or fallback
 
 
 def normalise_tag(value: str) -> str:
-    """'#Zero Suicide' -> 'zero-suicide'."""
-    return slugify(value.strip().lstrip("#"), max_length=40) if value.strip("# ") else ""
+    """'#Zero Suicide' -> 'zero-suicide'; '' when nothing usable is left."""
+    return slugify(value.strip().lstrip("#"), max_length=40, fallback="")
+
+
+def split_tags(value: str) -> list[str]:
+    """The tags as typed: '#frailty #zero-suicide' or 'frailty, zero suicide'."""
+    return [part for part in re.split(r",|\s+(?=#)", value) if part.strip("# ")]
 
 
 def parse_tags(value: str) -> list[str]:
-    """Split '#frailty #zero-suicide' or 'frailty, zero suicide' into normalised names."""
-    names = (normalise_tag(part) for part in re.split(r",|\s+(?=#)", value))
-    return list(dict.fromkeys(name for name in names if name))
+    """Normalised tag names, without repeats."""
+    return list(dict.fromkeys(name for name in map(normalise_tag, split_tags(value)) if name))
 
 
 def render_markdown(source: str) -> Markup:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g
 from sqlalchemy import text
 
 from config import Config, database_url
@@ -43,7 +44,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)
         return "250 OK"
@@ -134,6 +135,13 @@ def app(backend, tmp_path, smtp_server, pg_schema_ready, app_settings):
         ),
     }
     app = create_app(Config, **{**settings, **app_settings})
+
+    @app.before_request
+    def _forget_signed_in_person():
+        # The test holds one app context open, so requests share ``g``; clear
+        # Flask-Login's cache so each request (and each client) loads its own person.
+        g.pop("_login_user", None)
+
     with app.app_context():
         if backend == "sqlite":
             db.create_all()

@@ -11,8 +11,10 @@ from eventsite.extensions import db, limiter, login_manager
 from eventsite.forms import ActionForm, EmailForm
 from eventsite.models import LinkPurpose, Person
 from eventsite.people import find_link, send_sign_in_link
+from eventsite.text import has_control_chars
 
 bp = Blueprint("auth", __name__)
+MAX_NEXT_URL = 200  # the length of EmailLink.next_url
 
 
 @login_manager.user_loader
@@ -22,7 +24,7 @@ def load_person(person_id: str) -> Person | None:
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
-    if not target:
+    if not target or len(target) > MAX_NEXT_URL or has_control_chars(target):
         return ""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

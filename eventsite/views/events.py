@@ -152,6 +152,9 @@ def show(event_id, slug=None):
 def edit(event_id):
     """Hosts change an event; changes to time, place or title raise its sequence."""
     event = load_hosted_event(event_id)
+    if event.is_cancelled:
+        flash("A cancelled gathering cannot be edited.", "error")
+        return redirect(event_url(event))
     form = EventForm(data=None if request.method == "POST" else _form_data(event), places=places())
     if form.validate_on_submit():
         try:
@@ -260,8 +263,13 @@ def report(event_id):
     form = ReportForm()
     if form.validate_on_submit():
         reporter = current_user if current_user.is_authenticated else None
-        report_event(event, reporter, form.reason.data)
-        db.session.commit()
-        flash("Thank you. A steward will look at it.", "success")
-        return redirect(event_url(event))
+        try:
+            report_event(event, reporter, form.reason.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            flash("Thank you. A steward will look at it.", "success")
+            return redirect(event_url(event))
     return render_template("events/report.html", form=form, event=event), INVALID if form.errors else 200

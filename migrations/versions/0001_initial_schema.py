@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:24:58.134307
+Create Date: 2026-11-22 12:38:58.527306
 
 """
 from alembic import op
@@ -84,6 +84,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint('capacity IS NULL OR capacity > 0', name=op.f('ck_event_capacity_positive')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_event_ends_after_start')),
     sa.CheckConstraint('min_going IS NULL OR min_going > 0', name=op.f('ck_event_min_going_positive')),
@@ -95,6 +96,7 @@ def upgrade():
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_place_id'), ['place_id'], unique=False)
+        batch_op.create_index('ix_event_starts_at', ['starts_at'], unique=False)
         batch_op.create_index('ix_event_status_starts_at', ['status', 'starts_at'], unique=False)
 
     op.create_table('email_link',
@@ -216,6 +218,7 @@ def downgrade():
     op.drop_table('email_link')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_status_starts_at')
+        batch_op.drop_index('ix_event_starts_at')
         batch_op.drop_index(batch_op.f('ix_event_place_id'))
         batch_op.drop_index(batch_op.f('ix_event_created_by_id'))
 

@@ -1,0 +1,225 @@
+"""The mail queue: queued in the request's transaction, sent after it commits,
+kept when SMTP is down and sent later by `flask send-mail`, never sent twice."""
+
+import re
+from datetime import timedelta
+from email.utils import mktime_tz, parsedate_tz
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from eventsite.database import utcnow
+from eventsite.extensions import db
+from eventsite.mail import CLAIM_TIMEOUT, deliver
+from eventsite.models import OutboxMail
+from eventsite.people import send_sign_in_link
+from tests.conftest import Inbox, free_port
+
+SUBJECT = "Your sign-in link for eventsite"
+
+
+def outbox() -> list[OutboxMail]:
+    db.session.expire_all()  # the request and the CLI work in the same session: read afresh
+    return list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+def body_of(message) -> str:
+    """The text as written (SMTP carries lines ending in CRLF)."""
+    return message.get_content().replace("\r\n", "\n").strip()
+
+
+def queue_sign_in_mail(email: str = "alex@example.org") -> OutboxMail:
+    """Queue a message outside any request (nothing sends it until deliver() runs)."""
+    send_sign_in_link(email)
+    db.session.commit()
+    return outbox()[-1]
+
+
+# -- sent after the request commits ------------------------------------------------------
+
+
+def test_mail_queued_in_a_committed_request_is_sent_right_after_it(app, client, mailbox):
+    response = client.post("/sign-in", data={"email": "alex@example.org"})
+
+    assert response.status_code == 302
+    assert len(mailbox.messages) == 1  # already delivered: no send-mail needed
+    message = mailbox.last_to("alex@example.org")
+    [row] = outbox()
+    assert row.sent_at is not None
+    assert row.attempts == 0
+    assert message["From"] == app.config["MAIL_FROM"]
+    assert message["Subject"] == SUBJECT
+    assert abs(mktime_tz(parsedate_tz(message["Date"])) - row.created_at.timestamp()) < 1
+    assert re.fullmatch(r"<[^<>@\s]+@eventsite\.test>", message["Message-ID"])
+    assert "Follow this link to sign in to eventsite" in body_of(message)
+    assert "http://eventsite.test/links/" in message.get_content()
+    assert row.body == ""  # the one-time link is not kept once delivered
+
+
+def test_mail_queued_in_a_rolled_back_transaction_is_never_sent(app, mailbox):
+    send_sign_in_link("ghost@example.org")
+    db.session.rollback()
+    send_sign_in_link("alex@example.org")
+    db.session.commit()
+
+    assert deliver() == (1, 0)
+    assert [row.to_address for row in outbox()] == ["alex@example.org"]
+    assert [message["To"] for message in mailbox.messages] == ["alex@example.org"]
+
+
+# -- SMTP down ---------------------------------------------------------------------------
+
+
+def test_request_succeeds_and_mail_stays_queued_when_smtp_is_down(app, client, mailbox):
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+
+    response = client.post("/sign-in", data={"email": "alex@example.org"})
+
+    assert response.status_code == 302
+    [row] = outbox()
+    assert row.sent_at is None
+    assert row.attempts == 1
+    assert "ConnectionRefused" in row.last_error
+    assert row.claimed_at is None  # free for the next send-mail at once
+    assert mailbox.messages == []
+
+
+def test_send_mail_sends_what_an_smtp_outage_left_queued_once(app, client, runner, mailbox):
+    smtp_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()
+    client.post("/sign-in", data={"email": "alex@example.org"})
+    app.config["MAIL_PORT"] = smtp_port
+    [queued] = outbox()
+    queued_body = queued.body
+
+    result = runner.invoke(args=["send-mail"])
+
+    assert result.exit_code == 0, result.output
+    assert "Sent 1, failed 0, still queued 0." in result.output
+    [row] = outbox()
+    assert row.sent_at is not None
+    message = mailbox.last_to("alex@example.org")
+    assert message["Subject"] == SUBJECT
+    assert body_of(message) == queued_body.strip()
+    assert row.body == ""  # the one-time link is not kept once delivered
+
+    again = runner.invoke(args=["send-mail"])
+
+    assert again.exit_code == 0, again.output
+    assert "Sent 0, failed 0, still queued 0." in again.output
+    assert len(mailbox.messages) == 1
+
+
+def test_send_mail_exits_non_zero_when_delivery_fails(app, runner, mailbox):
+    queue_sign_in_mail()
+    app.config["MAIL_PORT"] = free_port()
+
+    result = runner.invoke(args=["send-mail"])
+
+    assert result.exit_code != 0
+    assert "failed 1, still queued 1" in result.output
+    [row] = outbox()
+    assert row.sent_at is None
+    assert row.attempts == 1
+    assert row.last_error
+
+
+class RefusingInbox(Inbox):
+    """An SMTP server that refuses one mailbox, as a relay does for an unknown user."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd calls this hook by name
+        if address.startswith("refused@"):
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def refusing_mailbox(app):
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config["MAIL_PORT"] = controller.port
+    yield controller.handler
+    controller.stop()
+
+
+def test_refused_recipient_does_not_hold_back_other_mail(app, refusing_mailbox):
+    queue_sign_in_mail("refused@example.org")
+    queue_sign_in_mail("alex@example.org")
+
+    assert deliver() == (1, 1)
+
+    assert [message["To"] for message in refusing_mailbox.messages] == ["alex@example.org"]
+    refused, sent = outbox()
+    assert refused.sent_at is None
+    assert refused.attempts == 1
+    assert "SMTPRecipientsRefused" in refused.last_error
+    assert sent.sent_at is not None
+    assert sent.attempts == 0
+
+
+# -- claiming: a message goes out once, whoever sends it ----------------------------------
+
+
+def test_message_claimed_by_another_sender_is_left_to_it(app, mailbox):
+    row = queue_sign_in_mail()
+    row.claimed_at = utcnow()  # a concurrent send-mail or web worker is sending it now
+    db.session.commit()
+
+    assert deliver() == (0, 0)
+    assert deliver([row.id]) == (0, 0)
+
+    assert mailbox.messages == []
+    [row] = outbox()
+    assert row.sent_at is None
+
+
+def test_claim_older_than_the_timeout_is_taken_over(app, mailbox):
+    row = queue_sign_in_mail()
+    row.claimed_at = utcnow() - CLAIM_TIMEOUT - timedelta(seconds=1)  # its sender died mid-way
+    db.session.commit()
+
+    assert deliver() == (1, 0)
+
+    assert len(mailbox.to("alex@example.org")) == 1
+    [row] = outbox()
+    assert row.sent_at is not None
+
+
+def test_second_delivery_of_a_sent_message_sends_nothing(app, mailbox):
+    row = queue_sign_in_mail()
+
+    assert deliver([row.id]) == (1, 0)
+    assert deliver([row.id]) == (0, 0)
+    assert deliver() == (0, 0)
+
+    assert len(mailbox.messages) == 1
+
+
+# -- the console backend (development) ---------------------------------------------------
+
+
+def test_console_backend_prints_mail_instead_of_sending(app, mailbox, capsys):
+    app.config["MAIL_SERVER"] = ""
+    queue_sign_in_mail()
+
+    assert deliver() == (1, 0)
+
+    printed = capsys.readouterr().out
+    assert "To: alex@example.org" in printed
+    assert f"Subject: {SUBJECT}" in printed
+    assert "Follow this link to sign in" in printed
+    assert mailbox.messages == []
+    [row] = outbox()
+    assert row.sent_at is not None
+
+
+def test_console_backend_prints_the_link_whole_so_a_developer_can_follow_it(app, capsys):
+    app.config["MAIL_SERVER"] = ""
+    row = queue_sign_in_mail()
+    [link] = re.findall(r"https?://\S+", row.body)
+
+    deliver()
+
+    assert link in capsys.readouterr().out.splitlines()
