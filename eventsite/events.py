@@ -15,7 +15,6 @@ from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
 from eventsite.listing import MAX_LENGTH
-from eventsite.mail import external_url, queue_mail
 from eventsite.models import (
     EmailLink,
     Event,
@@ -28,7 +27,7 @@ from eventsite.models import (
     Tag,
 )
 from eventsite.moderation import publish_or_hold
-from eventsite.people import find_or_create_person, issue_link, redeem_link
+from eventsite.people import find_or_create_person, mail_link, redeem_link
 from eventsite.times import NonexistentLocalTime, local_to_utc
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -161,20 +160,18 @@ def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool
     if email_confirmed:
         publish_or_hold(event, proposer, current_app.config["MODERATION"])
     else:
-        _send_confirmation(event, proposer)
+        subject = f"Confirm your gathering: {event.title}"
+        mail_link(proposer, LinkPurpose.CONFIRM_EVENT, subject, "confirm_event", event=event)
     return event
 
 
-def _send_confirmation(event: Event, proposer: Person) -> None:
-    token = issue_link(proposer, LinkPurpose.CONFIRM_EVENT, event=event)
-    queue_mail(
-        proposer.email,
-        f"Confirm your gathering: {event.title}",
-        "confirm_event",
-        person=proposer,
-        event=event,
-        link=external_url("auth.redeem_link", token=token),
-    )
+def propose_as_guest(details: EventDetails, email: str, name: str) -> Event:
+    """Someone not signed in proposes: the event waits until they confirm their email."""
+    if not email:
+        raise InvalidInput("email", "Enter your email address so we can send you the confirmation link.")
+    if not name:
+        raise InvalidInput("name", "Enter your name, as hosts are shown on the event page.")
+    return propose_event(details, find_or_create_person(email, name), email_confirmed=False)
 
 
 def confirm_proposal(event: Event, person: Person) -> None:
@@ -228,16 +225,8 @@ def add_cohost(event: Event, by: Person, email: str, name: str = "") -> Person:
     event.hosts.append(EventHost(person=person))
     touch(event, scheduling_changed=False)
     record_change(event, by, "added co-host", person.email)
-    token = issue_link(person, LinkPurpose.SIGN_IN, next_url=f"/events/{event.id}")
-    queue_mail(
-        person.email,
-        f"You are now a host of {event.title}",
-        "cohost_added",
-        person=person,
-        event=event,
-        by=by,
-        link=external_url("auth.redeem_link", token=token),
-    )
+    subject = f"You are now a host of {event.title}"
+    mail_link(person, LinkPurpose.SIGN_IN, subject, "cohost_added", event=event, next_url=f"/events/{event.id}", by=by)
     return person
 
 

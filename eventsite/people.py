@@ -83,16 +83,25 @@ def issue_link(person: Person, purpose: LinkPurpose, event: Event | None = None,
     return _serializer().dumps(secret)
 
 
+def mail_link(
+    person: Person,
+    purpose: LinkPurpose,
+    subject: str,
+    template: str,
+    event: Event | None = None,
+    next_url: str = "",
+    **context,
+) -> None:
+    """Issue a one-time link and queue the email that carries it."""
+    token = issue_link(person, purpose, event=event, next_url=next_url)
+    link = external_url("auth.redeem_link", token=token)
+    queue_mail(person.email, subject, template, person=person, event=event, link=link, **context)
+
+
 def send_sign_in_link(email: str, next_url: str = "") -> Person:
     person = find_or_create_person(email)
-    token = issue_link(person, LinkPurpose.SIGN_IN, next_url=next_url)
-    queue_mail(
-        person.email,
-        f"Your sign-in link for {current_app.config['SITE_NAME']}",
-        "sign_in",
-        person=person,
-        link=external_url("auth.redeem_link", token=token),
-    )
+    subject = f"Your sign-in link for {current_app.config['SITE_NAME']}"
+    mail_link(person, LinkPurpose.SIGN_IN, subject, "sign_in", next_url=next_url)
     return person
 
 

@@ -66,7 +66,7 @@ def redeem_link(token):
         return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
     db.session.commit()
     login_user(link.person, remember=True)
-    if link.event is not None:
+    if link.purpose is LinkPurpose.CONFIRM_EVENT and link.event is not None:
         flash(_confirmed_message(link.event), "success")
         return redirect(url_for("events.show", event_id=link.event.id, slug=link.event.slug))
     flash(f"Welcome, {link.person.display_name}. You are signed in.", "success")

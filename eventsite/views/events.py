@@ -6,11 +6,10 @@ from flask_login import current_user, login_required
 from eventsite import events as rules
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db, limiter
-from eventsite.forms import ONLINE, ActionForm, CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
+from eventsite.forms import ONLINE, CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
 from eventsite.listing import going_counts, places
 from eventsite.models import Event, EventKind, EventStatus
 from eventsite.moderation import report_event
-from eventsite.people import find_or_create_person
 from eventsite.text import parse_tags, render_markdown
 
 bp = Blueprint("events", __name__)
@@ -82,17 +81,6 @@ def _form_data(event: Event) -> dict:
     }
 
 
-def _proposer(form: ProposeForm):
-    """The signed-in person, or the one named in the form (who must confirm by email)."""
-    if current_user.is_authenticated:
-        return current_user, True
-    if not form.email.data:
-        raise InvalidInput("email", "Enter your email address so we can send you the confirmation link.")
-    if not form.name.data:
-        raise InvalidInput("name", "Enter your name, as hosts are shown on the event page.")
-    return find_or_create_person(form.email.data, form.name.data), False
-
-
 def _limit(setting: str):
     """A rate limit on POSTs, read from the config when the request comes."""
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
@@ -104,15 +92,18 @@ def new():
     """Propose a gathering; no account needed."""
     form = ProposeForm(places=places())
     if form.validate_on_submit():
+        signed_in = current_user.is_authenticated
         try:
-            proposer, confirmed = _proposer(form)
-            event = rules.propose_event(_details(form), proposer, email_confirmed=confirmed)
+            if signed_in:
+                event = rules.propose_event(_details(form), current_user, email_confirmed=True)
+            else:
+                event = rules.propose_as_guest(_details(form), form.email.data, form.name.data)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
         else:
             db.session.commit()
-            if not confirmed:
+            if not signed_in:
                 return redirect(url_for("events.check_email"))
             flash(_status_message(event), "success")
             return redirect(event_url(event))
@@ -192,11 +183,7 @@ def hosts(event_id):
 
 
 def _host_forms(**forms) -> dict:
-    defaults = {
-        "cohost_form": CohostForm(prefix="cohost"),
-        "handover_form": CohostForm(prefix="handover"),
-        "action_form": ActionForm(),
-    }
+    defaults = {"cohost_form": CohostForm(prefix="cohost"), "handover_form": CohostForm(prefix="handover")}
     return {**defaults, **forms}
 
 
