@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -95,8 +94,12 @@ def going_counts(events: list[Event]) -> dict[int, int]:
 
 
 def by_local_day(events: list[Event]) -> list[tuple[date, list[Event]]]:
-    """Group events (already in start order) by the day they start, in their own zone."""
-    return [(day, list(group)) for day, group in groupby(events, key=lambda e: e.local_start.date())]
+    """Group events (in start order) by the day they start in their own zone: one
+    heading per day, even when events in other zones interleave."""
+    days: dict[date, list[Event]] = {}
+    for event in events:
+        days.setdefault(event.local_start.date(), []).append(event)
+    return sorted(days.items())
 
 
 def places() -> list[Place]:

@@ -390,3 +390,20 @@ def test_healthz_reports_ok(client):
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_each_day_has_one_heading_when_time_zones_interleave(client, make_event):
+    # 23:30 in London and 20:00 the same evening in New York (01:00 UTC the next day):
+    # by UTC, a London event of the next morning falls between them.
+    make_event(title="Late in London", starts_local=future_local(days=5, hour=23, minute=30))
+    make_event(title="Evening in New York", starts_local=future_local(days=5, hour=20), timezone="America/New_York")
+    make_event(title="Morning in London", starts_local=future_local(days=6, hour=0, minute=30))
+
+    page = client.get("/").text
+
+    headings = re.findall(r'<h2 id="day-([\d-]+)">', page)
+    assert len(headings) == len(set(headings)) == 2
+    assert headings == sorted(headings)
+    first_day = page.split('<h2 id="day-')[1]
+    assert "Late in London" in first_day
+    assert "Evening in New York" in first_day
