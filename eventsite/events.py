@@ -79,15 +79,17 @@ def _require_host(person, event: Event) -> None:
         raise NotAllowed("Only the hosts of this gathering can do that.")
 
 
-def resolve_times(details: EventDetails, now: datetime) -> tuple[datetime, datetime]:
+def resolve_times(
+    starts_local: datetime, ends_local: datetime | None, timezone: str, now: datetime
+) -> tuple[datetime, datetime]:
     """Turn the local start and end into UTC, refusing impossible or past times."""
-    zone = ZoneInfo(details.timezone)
-    starts_at = _to_utc("starts_at", details.starts_local, zone, now)
+    zone = ZoneInfo(timezone)
+    starts_at = _to_utc("starts_at", starts_local, zone, now)
     if starts_at <= now:
         raise InvalidInput("starts_at", "The start is in the past. Choose a time that is still to come.")
-    if details.ends_local is None:
+    if ends_local is None:
         return starts_at, starts_at + DEFAULT_LENGTH
-    ends_at = _to_utc("ends_at", details.ends_local, zone, now)
+    ends_at = _to_utc("ends_at", ends_local, zone, now)
     if ends_at <= starts_at:
         raise InvalidInput("ends_at", "The end must be after the start.")
     if ends_at - starts_at > MAX_LENGTH:
@@ -99,7 +101,8 @@ def _to_utc(field: str, local: datetime, zone: ZoneInfo, now: datetime) -> datet
     if local.year > now.year + MAX_YEARS_AHEAD:
         raise InvalidInput(field, f"Choose a date within the next {MAX_YEARS_AHEAD} years.")
     if local.year < now.year - 1:
-        raise InvalidInput(field, "That date is in the past. Choose a time that is still to come.")
+        which = "The start" if field == "starts_at" else "The end"
+        raise InvalidInput(field, f"{which} is in the past. Choose a time that is still to come.")
     try:
         return local_to_utc(local, zone)
     except NonexistentLocalTime as error:
@@ -149,7 +152,7 @@ def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool
     """Save a proposal. A signed-in proposer goes straight to moderation; anyone
     else is emailed a one-time link that confirms their address first."""
     now = utcnow()
-    starts_at, ends_at = resolve_times(details, now)
+    starts_at, ends_at = resolve_times(details.starts_local, details.ends_local, details.timezone, now)
     _check_where(details)
     event = Event(created_by=proposer, status=EventStatus.UNCONFIRMED, created_at=now, updated_at=now)
     _apply(event, details, starts_at, ends_at)
@@ -194,7 +197,7 @@ def edit_event(event: Event, details: EventDetails, editor: Person) -> list[str]
     _require_host(editor, event)
     if event.is_cancelled:
         raise NotAllowed("A cancelled gathering cannot be edited.")
-    starts_at, ends_at = resolve_times(details, utcnow())
+    starts_at, ends_at = resolve_times(details.starts_local, details.ends_local, details.timezone, utcnow())
     _check_where(details)
     before = {name: getattr(event, name) for name in SCHEDULING_FIELDS}
     _apply(event, details, starts_at, ends_at)

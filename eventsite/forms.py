@@ -23,7 +23,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
+from eventsite.events import resolve_times
 from eventsite.models import ACCESS_FEATURES, KIND_LABELS
 from eventsite.text import has_control_chars, normalise_tag, parse_tags, split_tags
 from eventsite.times import timezone_names
@@ -193,6 +195,18 @@ class EventForm(BaseForm):
     def validate_timezone(self, field) -> None:
         if field.data not in timezone_names():
             raise ValidationError("Choose a time zone from the list.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also check the times against the rules now, so every message shows at once."""
+        valid = super().validate(extra_validators)
+        times = (self.starts_at, self.ends_at, self.timezone)
+        if self.starts_at.data and not any(field.errors for field in times):
+            try:
+                resolve_times(self.starts_at.data, self.ends_at.data, self.timezone.data, utcnow())
+            except InvalidInput as error:
+                self.add_error(error)
+                valid = False
+        return valid
 
 
 class ProposeForm(EventForm):

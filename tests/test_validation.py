@@ -525,7 +525,7 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
 )
 def test_resolve_times_refuses_impossible_or_past_times(starts, ends, field, message):
     with pytest.raises(InvalidInput) as refused:
-        resolve_times(details(starts, ends), NOW)
+        resolve_times(starts, ends, "Europe/London", NOW)
     assert refused.value.field == field
     assert message in refused.value.message
 
@@ -560,7 +560,7 @@ def test_resolve_times_refuses_impossible_or_past_times(starts, ends, field, mes
 )
 def test_resolve_times_converts_local_times_to_utc(starts, ends, zone, starts_utc, ends_utc):
     local_end = datetime.fromisoformat(ends) if ends else None
-    starts_at, ends_at = resolve_times(details(datetime.fromisoformat(starts), local_end, timezone=zone), NOW)
+    starts_at, ends_at = resolve_times(datetime.fromisoformat(starts), local_end, zone, NOW)
     assert starts_at == datetime.fromisoformat(starts_utc).replace(tzinfo=UTC)
     assert ends_at == datetime.fromisoformat(ends_utc).replace(tzinfo=UTC)
 
@@ -669,3 +669,12 @@ def test_any_filter_on_the_list_is_answered_without_a_server_error(client, armle
 )
 def test_filter_at_the_edge_of_the_calendar_shows_the_list(client, query):
     assert client.get(f"/?{query}").status_code == 200
+
+
+def test_time_rules_are_reported_together_with_other_missing_fields(client, make_place):
+    make_place("Armley")
+    response = client.post("/events/new", data=valid_form(kind="", starts_at="2020-03-01T10:00"))
+
+    assert response.status_code == 422
+    assert "Choose what kind of gathering this is." in response.text
+    assert "The start is in the past." in response.text
