@@ -25,8 +25,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
-from eventsite.events import resolve_times
-from eventsite.models import ACCESS_FEATURES, KIND_LABELS
+from eventsite.events import EventDetails, resolve_times
+from eventsite.models import ACCESS_FEATURES, KIND_LABELS, Event, EventKind
 from eventsite.text import has_control_chars, normalise_tag, parse_tags, split_tags
 from eventsite.times import timezone_names
 
@@ -191,6 +191,51 @@ class EventForm(BaseForm):
         self.place.choices = _place_choices("Choose a place", places)
         if not self.timezone.data:
             self.timezone.data = current_app.config["TIMEZONE"]
+
+    def details(self, places) -> EventDetails:
+        """What was typed, as the domain's EventDetails."""
+        by_slug = {place.slug: place for place in places}
+        return EventDetails(
+            title=self.title.data,
+            kind=EventKind(self.kind.data),
+            starts_local=self.starts_at.data,
+            ends_local=self.ends_at.data,
+            timezone=self.timezone.data,
+            is_online=self.place.data == ONLINE,
+            place=by_slug.get(self.place.data),
+            venue_name=self.venue_name.data,
+            address=self.address.data,
+            online_url=self.online_url.data,
+            capacity=self.capacity.data,
+            min_going=self.min_going.data,
+            description=self.description.data,
+            tags=parse_tags(self.tags.data),
+            access_features=self.access_features.data,
+            access_notes=self.access_notes.data,
+            cost=self.cost.data,
+        )
+
+    @staticmethod
+    def data_for(event: Event) -> dict:
+        """An event as the form shows it: local times, the place's slug, tags as text."""
+        return {
+            "title": event.title,
+            "kind": event.kind.value,
+            "starts_at": event.local_start.replace(tzinfo=None),
+            "ends_at": event.local_end.replace(tzinfo=None),
+            "timezone": event.timezone,
+            "place": ONLINE if event.is_online else (event.place.slug if event.place else ""),
+            "venue_name": event.venue_name,
+            "address": event.address,
+            "online_url": event.online_url,
+            "capacity": event.capacity,
+            "min_going": event.min_going,
+            "description": event.description,
+            "tags": ", ".join(tag.name for tag in event.tags),
+            "access_features": event.access_features,
+            "access_notes": event.access_notes,
+            "cost": event.cost,
+        }
 
     def validate_timezone(self, field) -> None:
         if field.data not in timezone_names():

@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 from eventsite import events as rules
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db, limiter
-from eventsite.forms import ONLINE, CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
+from eventsite.forms import CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
 from eventsite.listing import going_counts, places
-from eventsite.models import Event, EventKind, EventStatus
+from eventsite.models import Event, EventStatus
 from eventsite.moderation import report_event
-from eventsite.text import parse_tags, render_markdown
+from eventsite.text import render_markdown
 
 bp = Blueprint("events", __name__)
 MAX_ID = 2**31 - 1
@@ -36,51 +36,6 @@ def event_url(event: Event) -> str:
     return url_for("events.show", event_id=event.id, slug=event.slug)
 
 
-def _details(form: EventForm) -> rules.EventDetails:
-    by_slug = {place.slug: place for place in places()}
-    return rules.EventDetails(
-        title=form.title.data,
-        kind=EventKind(form.kind.data),
-        starts_local=form.starts_at.data,
-        ends_local=form.ends_at.data,
-        timezone=form.timezone.data,
-        is_online=form.place.data == ONLINE,
-        place=by_slug.get(form.place.data),
-        venue_name=form.venue_name.data,
-        address=form.address.data,
-        online_url=form.online_url.data,
-        capacity=form.capacity.data,
-        min_going=form.min_going.data,
-        description=form.description.data,
-        tags=parse_tags(form.tags.data),
-        access_features=form.access_features.data,
-        access_notes=form.access_notes.data,
-        cost=form.cost.data,
-    )
-
-
-def _form_data(event: Event) -> dict:
-    """An event as the edit form shows it: local times, the place's slug, tags as text."""
-    return {
-        "title": event.title,
-        "kind": event.kind.value,
-        "starts_at": event.local_start.replace(tzinfo=None),
-        "ends_at": event.local_end.replace(tzinfo=None),
-        "timezone": event.timezone,
-        "place": ONLINE if event.is_online else (event.place.slug if event.place else ""),
-        "venue_name": event.venue_name,
-        "address": event.address,
-        "online_url": event.online_url,
-        "capacity": event.capacity,
-        "min_going": event.min_going,
-        "description": event.description,
-        "tags": ", ".join(tag.name for tag in event.tags),
-        "access_features": event.access_features,
-        "access_notes": event.access_notes,
-        "cost": event.cost,
-    }
-
-
 def _limit(setting: str):
     """A rate limit on POSTs, read from the config when the request comes."""
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
@@ -95,9 +50,9 @@ def new():
         signed_in = current_user.is_authenticated
         try:
             if signed_in:
-                event = rules.propose_event(_details(form), current_user, email_confirmed=True)
+                event = rules.propose_event(form.details(places()), current_user, email_confirmed=True)
             else:
-                event = rules.propose_as_guest(_details(form), form.email.data, form.name.data)
+                event = rules.propose_as_guest(form.details(places()), form.email.data, form.name.data)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
@@ -146,10 +101,10 @@ def edit(event_id):
     if event.is_cancelled:
         flash("A cancelled gathering cannot be edited.", "error")
         return redirect(event_url(event))
-    form = EventForm(data=None if request.method == "POST" else _form_data(event), places=places())
+    form = EventForm(data=None if request.method == "POST" else EventForm.data_for(event), places=places())
     if form.validate_on_submit():
         try:
-            rules.edit_event(event, _details(form), current_user)
+            rules.edit_event(event, form.details(places()), current_user)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
