@@ -54,6 +54,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     EMAIL_RATE_LIMIT = os.environ.get("EMAIL_RATE_LIMIT", "5 per minute; 20 per hour")
     PROPOSE_RATE_LIMIT = os.environ.get("PROPOSE_RATE_LIMIT", "10 per hour")
+    # Generous: a whole team behind one hospital address may answer within a minute.
+    RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "60 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,6 +13,8 @@ from eventsite.views import auth as auth_views
 from eventsite.views import errors as error_views
 from eventsite.views import events as event_views
 from eventsite.views import main as main_views
+from eventsite.views import me as me_views
+from eventsite.views import rsvps as rsvp_views
 from eventsite.views import stewards as steward_views
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for views in (main_views, event_views, auth_views, steward_views):
+    for views in (main_views, event_views, rsvp_views, me_views, auth_views, steward_views):
         app.register_blueprint(views.bp)
     error_views.init_app(app)

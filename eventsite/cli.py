@@ -5,7 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import demo
+from eventsite import attendees, demo
 from eventsite.database import immediate_writes
 from eventsite.extensions import db
 from eventsite.mail import deliver, pending_count
@@ -37,6 +37,18 @@ def send_mail():
         click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
         if failed:
             raise SystemExit(1)
+
+
+@click.command("send-reminders")
+def send_reminders():
+    """Email everyone going to a gathering that starts within a day (run from cron; safe to repeat)."""
+    with immediate_writes():
+        count = attendees.send_reminders()
+        db.session.commit()
+    click.echo(f"Queued {count} reminders.")
+    with immediate_writes():
+        sent, failed = deliver()
+    click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
 
 
 steward = AppGroup("steward", help="Stewards review held and reported gatherings.")
@@ -77,4 +89,4 @@ def steward_list():
         click.echo(person.email)
 
 
-commands = (seed_demo, send_mail, steward)
+commands = (seed_demo, send_mail, send_reminders, steward)

@@ -139,6 +139,8 @@ def _gathering(rng: random.Random, number: int, kind: EventKind, places, tags, p
         else f"{rng.randint(1, 120)} {rng.choice(['Church', 'Station', 'Park', 'Mill'])} Street, Leeds",
         online_url="https://meet.example.org/" + slugify(TITLES[kind][0]) if online else "",
         capacity=rng.choice([None, None, 8, 12, 20, 30]),
+        max_guests=rng.choice([0, 0, 1, 2]),
+        min_going=rng.choice([None, None, None, 4, 6]),
         host=rng.choice(people),
         tags=[tags[name] for name in rng.sample(TAGS, rng.randint(1, 3))],
         access_features=rng.sample(sorted(ACCESS_FEATURES), rng.randint(0, 3)),
@@ -165,16 +167,23 @@ def _event(*, host: Person, tags, length: timedelta, starts_at: datetime, place,
 
 
 def _rsvp_demo(rng: random.Random, events: list[Event], people: list[Person]) -> None:
-    """Everyone answers a few events; capacity-limited events fill up and keep a waitlist."""
+    """Everyone answers a few events; capacity-limited events fill up and keep a waitlist
+    (in answer order, as the real rules would leave them)."""
     for event in events:
         answering = rng.sample(people, rng.randint(3, min(len(people), 25)))
-        going = 0
-        for person in answering:
-            status = rng.choice([RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.MAYBE])
-            if status is RsvpStatus.GOING and event.capacity and going >= event.capacity:
-                status = RsvpStatus.WAITLISTED
-            going += status is RsvpStatus.GOING
-            db.session.add(Rsvp(event=event, person=person, status=status))
+        going, waiting = 0, False
+        for minute, person in enumerate(answering):
+            answered_at = utcnow() - timedelta(minutes=len(answering) - minute)
+            rsvp = Rsvp(event=event, person=person, guests=rng.randint(0, event.max_guests),
+                        status=rng.choice([RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.MAYBE]),
+                        show_name=rng.random() < 0.4, created_at=answered_at, updated_at=answered_at)  # fmt: skip
+            if rsvp.status is RsvpStatus.GOING:
+                fits = event.capacity is None or going + 1 + rsvp.guests <= event.capacity
+                if waiting or not fits:
+                    rsvp.status, rsvp.waitlisted_at, waiting = RsvpStatus.WAITLISTED, answered_at, True
+                else:
+                    going += 1 + rsvp.guests
+            db.session.add(rsvp)
 
 
 def seed_bulk(events: int, people: int, rsvps: int, seed: int = 5000) -> str:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from eventsite.attendees import after_host_change, tell_of_cancellation
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
@@ -58,6 +59,9 @@ class EventDetails:
     access_features: list[str] = field(default_factory=list)
     access_notes: str = ""
     cost: str = "Free"
+    max_guests: int = 0
+    rsvp_closes_local: datetime | None = None  # naive wall-clock time; None: at the start
+    address_for_attendees: bool = False
 
 
 def can_edit(person, event: Event) -> bool:
@@ -146,6 +150,18 @@ def _apply(event: Event, details: EventDetails, starts_at: datetime, ends_at: da
     event.access_features = list(details.access_features)
     event.access_notes = details.access_notes
     event.cost = details.cost or "Free"
+    event.max_guests = details.max_guests
+    event.address_for_attendees = details.address_for_attendees
+    event.rsvp_closes_at = _rsvp_close(details, starts_at)
+
+
+def _rsvp_close(details: EventDetails, starts_at: datetime) -> datetime | None:
+    if details.rsvp_closes_local is None:
+        return None
+    closes_at = _to_utc("rsvp_closes_at", details.rsvp_closes_local, ZoneInfo(details.timezone), utcnow())
+    if closes_at > starts_at:
+        raise InvalidInput("rsvp_closes_at", "Answers must close by the start (leave it empty to close at the start).")
+    return closes_at
 
 
 def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool) -> Event:
@@ -193,7 +209,9 @@ def use_email_link(token: str) -> EmailLink:
 
 
 def edit_event(event: Event, details: EventDetails, editor: Person) -> list[str]:
-    """Apply a host's changes; return the names of the scheduling fields that changed."""
+    """Apply a host's changes and tell attendees of a new time or place; return the
+    scheduling fields that changed. ``event`` comes from ``locked_event``: a larger
+    capacity promotes from the waitlist in this same transaction."""
     _require_host(editor, event)
     if event.is_cancelled:
         raise NotAllowed("A cancelled gathering cannot be edited.")
@@ -205,6 +223,7 @@ def edit_event(event: Event, details: EventDetails, editor: Person) -> list[str]
     changed = [name for name in SCHEDULING_FIELDS if getattr(event, name) != before[name]]
     touch(event, scheduling_changed=bool(changed))
     record_change(event, editor, "edited", ", ".join(changed))
+    after_host_change(event, changed)
     return changed
 
 
@@ -217,6 +236,7 @@ def cancel_event(event: Event, person: Person, message: str) -> None:
     event.cancel_message = message
     touch(event, scheduling_changed=True)
     record_change(event, person, "cancelled", message)
+    tell_of_cancellation(event)
 
 
 def add_cohost(event: Event, by: Person, email: str, name: str = "") -> Person:

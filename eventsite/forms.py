@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -184,6 +185,19 @@ class EventForm(BaseForm):
     )
     access_notes = StringField("Other access details", validators=[Length(max=500)])
     cost = StringField("Cost", default="Free", validators=[Length(max=80)])
+    max_guests = WholeNumberField(
+        "Guests each person may bring",
+        default=0,
+        validators=[Optional(), NumberRange(0, 20, "Give a number from 0 to 20.")],
+        description="Guests count against the capacity.",
+    )
+    rsvp_closes_at = LocalDateTimeField(
+        "Answers close",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        description="Optional: when people can no longer say they are coming. Leave empty to close at the start.",
+    )
+    address_for_attendees = BooleanField("Show the exact address only to people going")
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,6 +227,9 @@ class EventForm(BaseForm):
             access_features=self.access_features.data,
             access_notes=self.access_notes.data,
             cost=self.cost.data,
+            max_guests=self.max_guests.data or 0,
+            rsvp_closes_local=self.rsvp_closes_at.data,
+            address_for_attendees=self.address_for_attendees.data,
         )
 
     @staticmethod
@@ -235,6 +252,11 @@ class EventForm(BaseForm):
             "access_features": event.access_features,
             "access_notes": event.access_notes,
             "cost": event.cost,
+            "max_guests": event.max_guests,
+            "rsvp_closes_at": event.rsvp_closes_at.astimezone(event.zone).replace(tzinfo=None)
+            if event.rsvp_closes_at
+            else None,
+            "address_for_attendees": event.address_for_attendees,
         }
 
     def validate_timezone(self, field) -> None:
@@ -262,6 +284,46 @@ class ProposeForm(EventForm):
         "Your email",
         validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
         description="We email you a link to confirm. It is never shown to anyone.",
+    )
+
+
+class RsvpForm(BaseForm):
+    """Going, maybe or can't go: one button each. A person not signed in also gives name and email."""
+
+    answer = SelectField(
+        "Your answer",
+        choices=lambda: choices([("going", "I'm going"), ("maybe", "Maybe"), ("not-going", "Can't go")]),
+        validators=[InputRequired("Choose going, maybe or can't go.")],
+    )
+    guests = WholeNumberField("Guests you are bringing", default=0, validators=[Optional(), NumberRange(0, 20)])
+    show_name = BooleanField("Show my name to others on the event page")
+    name = StringField("Your name", validators=[Length(max=100)])
+    email = EmailField(
+        "Your email",
+        validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
+        description="We email you your answer, the calendar entry and a link to change it. Never shown to anyone.",
+    )
+
+
+class MessageForm(BaseForm):
+    audience = SelectField(
+        "To",
+        choices=lambda: choices(
+            [
+                ("going", "Everyone going"),
+                ("waitlist", "The waitlist"),
+                ("maybe", "Everyone who said maybe"),
+                ("everyone", "Everyone going, maybe or waiting"),
+            ]
+        ),
+    )
+    subject = StringField("Subject", validators=[DataRequired("Give your message a subject."), Length(max=120)])
+    body = TextAreaField("Message", validators=[DataRequired("Write your message."), Length(max=5000)])
+
+
+class DeleteAccountForm(BaseForm):
+    confirm = BooleanField(
+        "Yes, delete my account and my answers", validators=[DataRequired("Tick the box to confirm.")]
     )
 
 

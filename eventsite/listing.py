@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
-from eventsite.models import Event, EventHost, EventKind, EventStatus, Place, Rsvp, RsvpStatus, Tag
+from eventsite.models import Event, EventHost, EventKind, EventStatus, Place, Tag
 from eventsite.times import start_of_local_day
 
 MAX_PAGE = 10_000
@@ -79,18 +79,6 @@ def upcoming_page(filters: EventFilters, zone: ZoneInfo, number: int, per_page: 
     )
     items = list(db.session.scalars(query))
     return Page(items=items[:per_page], number=number, has_next=len(items) > per_page)
-
-
-def going_counts(events: list[Event]) -> dict[int, int]:
-    """People going (guests included) per event, in one query."""
-    if not events:
-        return {}
-    query = (
-        select(Rsvp.event_id, func.sum(1 + Rsvp.guests))
-        .where(Rsvp.event_id.in_([e.id for e in events]), Rsvp.status == RsvpStatus.GOING)
-        .group_by(Rsvp.event_id)
-    )
-    return {event_id: int(total) for event_id, total in db.session.execute(query)}
 
 
 def by_local_day(events: list[Event]) -> list[tuple[date, list[Event]]]:

@@ -8,6 +8,7 @@ Each message is claimed before it is sent, so a web worker and a concurrent
 import secrets
 import smtplib
 import sys
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -37,11 +38,20 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["SITE_URL"] + adapter.build(endpoint, values)
 
 
-def queue_mail(to: str, subject: str, template: str, **context) -> OutboxMail:
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    text: str
+
+
+def queue_mail(to: str, subject: str, template: str, attachment: Attachment | None = None, **context) -> OutboxMail:
     """Queue a plain-text message rendered from ``templates/mail/<template>.txt``."""
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     body = render_template(f"mail/{template}.txt", **context)
     mail = OutboxMail(to_address=to, subject=subject, body=body)
+    if attachment is not None:
+        mail.attachment_name, mail.attachment_type, mail.attachment = astuple(attachment)
     db.session.add(mail)
     db.session.flush()
     db.session.info.setdefault(_PENDING, []).append(mail.id)
@@ -127,7 +137,7 @@ def _send_one(connection, mail: OutboxMail) -> None:
         _record_failure(mail, error)  # this message only: the connection goes on
         return
     mail.sent_at = utcnow()
-    mail.body = ""  # it held a one-time link: keep no copy once delivered
+    mail.body = mail.attachment = ""  # they may hold private links: keep no copy once delivered
 
 
 def _record_failure(mail: OutboxMail, error: Exception) -> None:
@@ -145,6 +155,15 @@ def _as_email(mail: OutboxMail) -> EmailMessage:
     message["Date"] = formatdate(mail.created_at.timestamp())
     message["Message-ID"] = make_msgid(domain=urlsplit(config["SITE_URL"]).hostname)
     message.set_content(mail.body)
+    if mail.attachment:
+        _text, _, rest = mail.attachment_type.partition("/")  # text attachments only
+        subtype, *params = (part.strip() for part in rest.split(";"))
+        message.add_attachment(
+            mail.attachment,
+            subtype=subtype,
+            filename=mail.attachment_name,
+            params=dict(param.split("=", 1) for param in params),
+        )
     return message
 
 

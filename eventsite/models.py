@@ -5,6 +5,7 @@ is kept beside them for display and calendar output.
 """
 
 import enum
+import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -156,6 +157,7 @@ class Event(db.Model):
         CheckConstraint("min_going IS NULL OR min_going > 0", name="min_going_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        CheckConstraint("max_guests >= 0", name="max_guests_not_negative"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
         Index("ix_event_starts_at", "starts_at"),
     )
@@ -174,6 +176,10 @@ class Event(db.Model):
     online_url: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int | None]
     min_going: Mapped[int | None]
+    max_guests: Mapped[int] = mapped_column(default=0)  # guests each RSVP may bring
+    rsvp_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # default: the start
+    address_for_attendees: Mapped[bool] = mapped_column(default=False)  # exact address only to those going
+    threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
     access_features: Mapped[list[str]] = mapped_column(JSON, default=list)
     access_notes: Mapped[str] = mapped_column(String(500), default="")
@@ -240,6 +246,12 @@ class Rsvp(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus, "rsvp_status"))
     guests: Mapped[int] = mapped_column(default=0)
+    show_name: Mapped[bool] = mapped_column(default=False)
+    # The waitlist is first come, first served: ordered by when each joined it.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Per-RSVP secret behind the emailed "change your answer" link; a new value revokes old links.
+    manage_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -296,6 +308,10 @@ class OutboxMail(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # An optional attachment (an .ics): its file name, MIME type and text.
+    attachment_name: Mapped[str] = mapped_column(String(100), default="")
+    attachment_type: Mapped[str] = mapped_column(String(100), default="")
+    attachment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from eventsite.database import utcnow
 from eventsite.errors import LinkInvalid
@@ -36,11 +37,20 @@ def find_person(email: str) -> Person | None:
 def find_or_create_person(email: str, name: str = "") -> Person:
     person = find_person(email)
     if person is None:
-        person = Person(email=normalise_email(email), name=name.strip())
-        db.session.add(person)
-        db.session.flush()
+        person = _create_person(email, name)
     elif name.strip() and not person.name:
         person.name = name.strip()
+    return person
+
+
+def _create_person(email: str, name: str) -> Person:
+    """Insert in a savepoint: if another transaction added the same address first, use theirs."""
+    try:
+        with db.session.begin_nested():
+            person = Person(email=normalise_email(email), name=name.strip())
+            db.session.add(person)
+    except IntegrityError:
+        person = find_person(email)
     return person
 
 

@@ -61,8 +61,17 @@ class Inbox:
         return received[-1]
 
     @staticmethod
-    def links(message) -> list[str]:
-        return re.findall(r"https?://\S+", message.get_content())
+    def text(message) -> str:
+        """The plain-text body, whether or not the message has attachments."""
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    @staticmethod
+    def attachments(message) -> list:
+        return list(message.iter_attachments())
+
+    @classmethod
+    def links(cls, message) -> list[str]:
+        return re.findall(r"https?://\S+", cls.text(message))
 
     def link_to(self, address: str, site_url: str = "http://eventsite.test") -> str:
         """The path of the last link mailed to ``address``, for the test client."""

@@ -313,7 +313,7 @@ def test_event_page_shows_everything_people_need(client, make_event, make_person
     assert "<li>Hearing loop</li>" in page
     assert "Lift at the back." in page
     assert "£3 on the door" in page
-    assert "2 of 20 places" in page
+    assert "2 going of 20 places" in page
 
 
 def test_online_event_page_says_online_and_hides_the_link_from_visitors(client, make_event):
@@ -326,7 +326,8 @@ def test_online_event_page_says_online_and_hides_the_link_from_visitors(client, 
 
     page = client.get(f"/events/{event.id}-{event.slug}").text
 
-    assert re.search(r"<dt>Where</dt>\s*<dd>\s*Online\s*</dd>", page)
+    assert re.search(r"<dt>Where</dt>\s*<dd>\s*Online\s", page)
+    assert "The link to join online is shown to people going." in page
     assert "openstreetmap" not in page
     assert "meet.example.org/room-42" not in page
 

@@ -1,15 +1,27 @@
 """Event pages: propose, show, edit, hosts, cancel and report."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from eventsite import events as rules
+from eventsite.attendees import public_names
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db, limiter
-from eventsite.forms import CancelForm, CohostForm, EventForm, ProposeForm, ReportForm
-from eventsite.listing import going_counts, places
-from eventsite.models import Event, EventStatus
+from eventsite.forms import CancelForm, CohostForm, EventForm, ProposeForm, ReportForm, RsvpForm
+from eventsite.ical import event_calendar
+from eventsite.listing import places
+from eventsite.models import Event, EventStatus, Rsvp
 from eventsite.moderation import report_event
+from eventsite.rsvps import (
+    attendance,
+    closed_reason,
+    find_rsvp,
+    locked_event,
+    manage_token,
+    rsvp_for_token,
+    sees_private_details,
+    waitlist_position,
+)
 from eventsite.text import render_markdown
 
 bp = Blueprint("events", __name__)
@@ -17,19 +29,58 @@ MAX_ID = 2**31 - 1
 INVALID = 422  # the status of a form sent back with messages
 
 
-def load_event(event_id: int) -> Event:
-    """The event, or 404 if it does not exist or is not visible to this person."""
-    event = db.session.get(Event, event_id) if event_id <= MAX_ID else None
+def load_event(event_id: int, lock: bool = False) -> Event:
+    """The event, or 404 if it does not exist or is not visible to this person.
+    ``lock``: for changes that touch RSVPs (capacity, cancelling), lock its row."""
+    if event_id > MAX_ID:
+        abort(404)
+    event = locked_event(event_id) if lock else db.session.get(Event, event_id)
     if event is None or not rules.can_view(current_user, event):
         abort(404)
     return event
 
 
-def load_hosted_event(event_id: int) -> Event:
-    event = load_event(event_id)
+def load_hosted_event(event_id: int, lock: bool = False) -> Event:
+    event = load_event(event_id, lock)
     if not rules.can_edit(current_user, event):
         abort(403)
     return event
+
+
+def remember(rsvp: Rsvp) -> None:
+    """Let this browser change its answer without the email (a person not signed in)."""
+    remembered = session.get("rsvps", {})
+    session["rsvps"] = {**remembered, str(rsvp.event_id): manage_token(rsvp)}
+
+
+def current_rsvp(event: Event) -> Rsvp | None:
+    """This visitor's answer: their own if signed in, else the one this browser made."""
+    if current_user.is_authenticated:
+        return find_rsvp(event, current_user)
+    token = session.get("rsvps", {}).get(str(event.id))
+    rsvp = rsvp_for_token(token) if isinstance(token, str) else None
+    return rsvp if rsvp is not None and rsvp.event_id == event.id else None
+
+
+def event_page(event: Event, rsvp_form: RsvpForm | None = None) -> dict:
+    """Everything the event page shows, in a fixed number of queries."""
+    is_host = rules.can_edit(current_user, event)
+    mine = current_rsvp(event)
+    if rsvp_form is None:
+        data = {"guests": mine.guests, "show_name": mine.show_name} if mine else {}
+        rsvp_form = RsvpForm(data=data)
+    return {
+        "event": event,
+        "description": render_markdown(event.description),
+        "attendance": attendance(event),
+        "names": public_names(event),
+        "can_edit": is_host,
+        "my_rsvp": mine,
+        "position": waitlist_position(mine) if mine else None,
+        "sees_private": sees_private_details(is_host, mine),
+        "closed": closed_reason(event),
+        "rsvp_form": rsvp_form,
+    }
 
 
 def event_url(event: Event) -> str:
@@ -84,20 +135,25 @@ def show(event_id, slug=None):
     event = load_event(event_id)
     if slug != event.slug:
         return redirect(event_url(event), 301)
-    return render_template(
-        "events/show.html",
-        event=event,
-        description=render_markdown(event.description),
-        going=going_counts([event]).get(event.id, 0),
-        can_edit=rules.can_edit(current_user, event),
-    )
+    return render_template("events/show.html", **event_page(event))
+
+
+@bp.get("/events/<int:event_id>.ics")
+def ics(event_id):
+    """One event as an iCalendar file, to add to any calendar app."""
+    event = load_event(event_id)
+    body = event_calendar(event, url=url_for("events.show", event_id=event.id, slug=event.slug, _external=True))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
+    return response
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_id):
     """Hosts change an event; changes to time, place or title raise its sequence."""
-    event = load_hosted_event(event_id)
+    event = load_hosted_event(event_id, lock=request.method == "POST")
     if event.is_cancelled:
         flash("A cancelled gathering cannot be edited.", "error")
         return redirect(event_url(event))
@@ -119,7 +175,7 @@ def edit(event_id):
 @login_required
 def cancel(event_id):
     """Hosts cancel, with a short message; the event stays up, marked cancelled."""
-    event = load_hosted_event(event_id)
+    event = load_hosted_event(event_id, lock=request.method == "POST")
     form = CancelForm()
     if form.validate_on_submit():
         rules.cancel_event(event, current_user, form.message.data)

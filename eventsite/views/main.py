@@ -8,8 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from eventsite.extensions import db
 from eventsite.forms import ONLINE, FilterForm
-from eventsite.listing import EventFilters, by_local_day, going_counts, places, upcoming_page
+from eventsite.listing import EventFilters, by_local_day, places, upcoming_page
 from eventsite.models import EventKind
+from eventsite.rsvps import attendance_by_event
 from eventsite.text import normalise_tag
 
 bp = Blueprint("main", __name__)
@@ -47,7 +48,7 @@ def index():
         form=form,
         page=page,
         days=by_local_day(page.items),
-        going=going_counts(page.items),
+        attendance=attendance_by_event(page.items),
         filtered=any(request.args.get(name) for name in ("kind", "place", "tag", "date_from", "date_to")),
     )
 

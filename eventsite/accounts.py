@@ -1,0 +1,88 @@
+"""A person's own data: what they answered and host, a download of it all, and deletion."""
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from eventsite.attendees import event_link, tell_promoted
+from eventsite.database import utcnow
+from eventsite.errors import InvalidInput
+from eventsite.extensions import db
+from eventsite.models import EmailLink, Event, EventHost, EventStatus, OutboxMail, Person, Report, Rsvp, RsvpStatus
+from eventsite.rsvps import fill_open_seats, locked_event, waitlist_position
+
+
+def my_rsvps(person: Person) -> list[Rsvp]:
+    """Answers for events that have not ended, soonest first."""
+    query = (
+        select(Rsvp)
+        .join(Rsvp.event)
+        .where(Rsvp.person_id == person.id, Event.ends_at > utcnow(), Rsvp.status != RsvpStatus.NOT_GOING)
+        .options(joinedload(Rsvp.event))
+        .order_by(Event.starts_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def hosting(person: Person) -> list[Event]:
+    query = (
+        select(Event)
+        .join(EventHost)
+        .where(EventHost.person_id == person.id, Event.ends_at > utcnow())
+        .order_by(Event.starts_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def export_data(person: Person) -> dict:
+    """Everything eventsite holds about a person, as JSON-ready data."""
+    answers = db.session.scalars(select(Rsvp).where(Rsvp.person_id == person.id).options(joinedload(Rsvp.event)))
+    hosted = db.session.scalars(select(Event).join(EventHost).where(EventHost.person_id == person.id))
+    reports = db.session.scalars(select(Report).where(Report.reporter_id == person.id))
+    return {
+        "person": {
+            "email": person.email,
+            "name": person.name,
+            "steward": person.is_steward,
+            "joined": person.created_at.isoformat(),
+            "email_confirmed": person.email_confirmed_at.isoformat() if person.email_confirmed_at else None,
+        },
+        "answers": [_answer_data(rsvp) for rsvp in answers],
+        "hosting": [{"event": event.title, "url": event_link(event)} for event in hosted],
+        "reports": [{"event_id": report.event_id, "reason": report.reason} for report in reports],
+    }
+
+
+def _answer_data(rsvp: Rsvp) -> dict:
+    return {
+        "event": rsvp.event.title,
+        "url": event_link(rsvp.event),
+        "starts_at": rsvp.event.starts_at.isoformat(),
+        "answer": rsvp.status.value,
+        "guests": rsvp.guests,
+        "show_name": rsvp.show_name,
+        "waitlist_place": waitlist_position(rsvp),
+        "answered_at": rsvp.created_at.isoformat(),
+    }
+
+
+def delete_account(person: Person) -> None:
+    """Remove a person's answers (freeing their places), host roles and links, and
+    anonymise what must stay (events they proposed, their part in past events)."""
+    sole = [event for event in hosting(person) if not event.is_cancelled and len(event.hosts) == 1]
+    if sole:
+        titles = ", ".join(f"“{event.title}”" for event in sole)
+        raise InvalidInput("confirm", f"You are the only host of {titles}: hand it over or cancel it first.")
+    mine = select(Rsvp.event_id).where(Rsvp.person_id == person.id).order_by(Rsvp.event_id)
+    for event_id in db.session.scalars(mine).all():  # in id order, so two deletions never deadlock
+        event = locked_event(event_id)
+        db.session.execute(delete(Rsvp).where(Rsvp.event_id == event_id, Rsvp.person_id == person.id))
+        if event.status is EventStatus.PUBLISHED:
+            tell_promoted(fill_open_seats(event))
+    db.session.execute(delete(EventHost).where(EventHost.person_id == person.id))
+    db.session.execute(delete(EmailLink).where(EmailLink.person_id == person.id))
+    db.session.execute(delete(OutboxMail).where(OutboxMail.to_address == person.email, OutboxMail.sent_at.is_(None)))
+    person.email = f"deleted-{person.id}@deleted.invalid"
+    person.name = ""
+    person.is_steward = False
+    person.email_confirmed_at = None
+    db.session.flush()

@@ -1,0 +1,58 @@
+"""My gatherings: my answers and the events I host, my data, and deleting my account."""
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from eventsite.accounts import delete_account, export_data, hosting, my_rsvps
+from eventsite.errors import InvalidInput
+from eventsite.extensions import db
+from eventsite.forms import DeleteAccountForm, RsvpForm
+from eventsite.rsvps import waitlist_position
+
+bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """What I'm going to, maybe, waiting for, and hosting; change any answer here."""
+    answers = my_rsvps(current_user)
+    return render_template(
+        "me/index.html",
+        answers=answers,
+        positions={rsvp.id: waitlist_position(rsvp) for rsvp in answers},
+        hosting=hosting(current_user),
+        form=RsvpForm(),
+    )
+
+
+@bp.get("/data.json")
+@login_required
+def data():
+    """Everything we hold about me, as a JSON download."""
+    body = json.dumps(export_data(current_user), indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-eventsite-data.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    """Delete my account and my answers (after a confirmation)."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            delete_account(current_user)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account and your answers are deleted.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("me/delete.html", form=form), 422 if form.errors else 200
