@@ -7,7 +7,18 @@ from eventsite.attendees import event_link, tell_promoted
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
-from eventsite.models import EmailLink, Event, EventHost, EventStatus, OutboxMail, Person, Report, Rsvp, RsvpStatus
+from eventsite.models import (
+    DELETED_DOMAIN,
+    EmailLink,
+    Event,
+    EventHost,
+    EventStatus,
+    OutboxMail,
+    Person,
+    Report,
+    Rsvp,
+    RsvpStatus,
+)
 from eventsite.rsvps import fill_open_seats, locked_event, waitlist_position
 
 
@@ -81,7 +92,7 @@ def delete_account(person: Person) -> None:
     db.session.execute(delete(EventHost).where(EventHost.person_id == person.id))
     db.session.execute(delete(EmailLink).where(EmailLink.person_id == person.id))
     db.session.execute(delete(OutboxMail).where(OutboxMail.to_address == person.email, OutboxMail.sent_at.is_(None)))
-    person.email = f"deleted-{person.id}@deleted.invalid"
+    person.email = f"deleted-{person.id}{DELETED_DOMAIN}"
     person.name = ""
     person.is_steward = False
     person.email_confirmed_at = None

@@ -8,7 +8,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from eventsite.database import utcnow
@@ -67,7 +67,14 @@ def ics_for(rsvp: Rsvp, method: str) -> Attachment:
         status, note = "TENTATIVE", f"You are on the waitlist, place {waitlist_position(rsvp)}."
     elif rsvp.status is RsvpStatus.MAYBE:
         status = "TENTATIVE"
-    text = event_calendar(event, method=method, url=event_link(event), status=status, extra_description=note)
+    text = event_calendar(
+        event,
+        method=method,
+        url=event_link(event),
+        status=status,
+        extra_description=note,
+        private_details=rsvp.status is RsvpStatus.GOING,
+    )
     return Attachment(f"event-{event.id}.ics", f"text/calendar; method={method}", text.decode())
 
 
@@ -118,6 +125,8 @@ def after_host_change(event: Event, scheduling_changed: list[str]) -> None:
     tell_promoted(fill_open_seats(event))
     if threshold_just_reached(event):
         tell_threshold_reached(event)
+    if "starts_at" in scheduling_changed:  # a new date deserves a new reminder
+        db.session.execute(update(Rsvp).where(Rsvp.event_id == event.id).values(reminded_at=None))
     if any(name in TIME_AND_PLACE for name in scheduling_changed):
         tell_of_change(event, scheduling_changed)
 

@@ -45,7 +45,7 @@ def send_reminders():
     with immediate_writes():
         count = attendees.send_reminders()
         db.session.commit()
-    click.echo(f"Queued {count} reminders.")
+    click.echo(f"Queued {count} reminder{'' if count == 1 else 's'}.")
     with immediate_writes():
         sent, failed = deliver()
     click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")

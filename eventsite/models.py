@@ -86,6 +86,8 @@ class LinkPurpose(enum.Enum):
     CONFIRM_EVENT = "confirm-event"
 
 
+DELETED_DOMAIN = "@deleted.invalid"
+
 ACCESS_FEATURES = {
     "step-free": "Step-free access",
     "accessible-toilet": "Accessible toilet",
@@ -120,6 +122,11 @@ class Person(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@", 1)[0]
+
+    @property
+    def is_deleted(self) -> bool:
+        """Anonymised by eventsite.accounts.delete_account: no session may load it."""
+        return self.email.endswith(DELETED_DOMAIN)
 
 
 class Place(db.Model):

@@ -588,7 +588,7 @@ def test_going_person_bringing_more_guests_than_places_free_is_refused(make_even
     for who in (ann, person("Bob Bevan"), person("Cat Castle")):
         say(event, who, GOING)
 
-    with pytest.raises(InvalidInput, match="There is room for 1 guest with you.") as refused:
+    with pytest.raises(InvalidInput, match=r"There is room for 1 guest with you\.") as refused:
         answer(locked_event(event.id), ann, GOING, guests=2)
     db.session.rollback()
 

@@ -19,7 +19,8 @@ MAX_NEXT_URL = 200  # the length of EmailLink.next_url
 
 @login_manager.user_loader
 def load_person(person_id: str) -> Person | None:
-    return db.session.get(Person, int(person_id)) if person_id.isdigit() else None
+    person = db.session.get(Person, int(person_id)) if person_id.isdigit() and len(person_id) < 10 else None
+    return None if person is None or person.is_deleted else person
 
 
 def safe_next(target: str | None) -> str:
