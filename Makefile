@@ -23,8 +23,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.dev ## seed 5,000 events and measure pages under gunicorn
+bench: $(VENV)/.dev ## measure pages (5,000 events) and sustained RSVP writes under gunicorn
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/rsvp.py
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -85,7 +85,8 @@ def deliver(ids: list[int] | None = None) -> tuple[int, int]:
     messages = _claim(ids)
     if not messages:
         return 0, 0
-    failed = _send_all(messages)
+    failed = _send_all(messages)  # no transaction is open while SMTP is slow
+    db.session.add_all(messages)  # record the outcome in one short write
     db.session.commit()
     return len(messages) - failed, failed
 
@@ -112,7 +113,11 @@ def _claim(ids: list[int] | None) -> list[OutboxMail]:
     db.session.execute(claim, execution_options={"synchronize_session": False})
     db.session.commit()
     query = select(OutboxMail).where(OutboxMail.claim_token == token).order_by(OutboxMail.id)
-    return list(db.session.scalars(query))
+    messages = list(db.session.scalars(query))
+    for mail in messages:
+        db.session.expunge(mail)
+    db.session.rollback()  # hold no lock (SQLite's write lock above all) during delivery
+    return messages
 
 
 def _send_all(messages: list[OutboxMail]) -> int:

@@ -2,6 +2,7 @@
 kept when SMTP is down and sent later by `flask send-mail`, never sent twice."""
 
 import re
+import sqlite3
 from datetime import timedelta
 from email.utils import mktime_tz, parsedate_tz
 
@@ -223,3 +224,33 @@ def test_console_backend_prints_the_link_whole_so_a_developer_can_follow_it(app,
     deliver()
 
     assert link in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_no_database_lock_is_held_while_the_smtp_server_answers(app, client, mailbox, monkeypatch):
+    """A slow mail server must not stall the site: while a message is being
+    delivered, another process can take SQLite's write lock at once."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    outcomes = []
+    deliver_to_inbox = mailbox.handle_DATA
+
+    async def write_elsewhere_then_deliver(server, session, envelope):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE person SET name = name")
+            other.execute("COMMIT")
+            outcomes.append("wrote")
+        except sqlite3.OperationalError as error:
+            outcomes.append(str(error))
+        finally:
+            other.close()
+        return await deliver_to_inbox(server, session, envelope)
+
+    monkeypatch.setattr(mailbox, "handle_DATA", write_elsewhere_then_deliver)
+
+    response = client.post("/sign-in", data={"email": "alex@example.org"})
+
+    assert response.status_code == 302
+    assert outcomes == ["wrote"]
+    assert len(mailbox.to("alex@example.org")) == 1

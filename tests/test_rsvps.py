@@ -40,6 +40,7 @@ from eventsite.rsvps import (
     waitlist,
     waitlist_position,
 )
+from eventsite.views.events import REMEMBERED_ANSWERS
 from tests.conftest import future_local
 
 GOING, MAYBE, NOT_GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING, RsvpStatus.WAITLISTED
@@ -989,3 +990,28 @@ def test_event_page_queries_do_not_grow_with_the_number_of_rsvps(client, auth, m
     assert "Person 39" in client.get(path).text
 
     assert len(many) == len(few), "\n\n".join(many)
+
+
+def test_the_browser_that_answered_can_change_its_answer_on_the_event_page(client, event):
+    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann"))
+
+    page = client.get(f"/events/{event.id}-{event.slug}").text
+    assert 'name="email"' not in page  # not asked again who they are
+    response = client.post(f"/events/{event.id}/rsvp", data={"answer": "not-going"})
+
+    assert response.status_code == 302
+    ann = db.session.scalar(select(Person).where(Person.email == "ann@example.org"))
+    assert status_of(event, ann) is NOT_GOING
+
+
+def test_a_browser_remembers_only_its_newest_answers(client, make_event, host):
+    events = [make_event(host=host, title=f"Walk {n}") for n in range(REMEMBERED_ANSWERS + 3)]
+    for number, each in enumerate(events):
+        client.post(f"/events/{each.id}/rsvp", data=guest_answer("going", f"p{number}@example.org", "P"))
+
+    with client.session_transaction() as session:
+        remembered = session["rsvps"]
+
+    assert len(remembered) == REMEMBERED_ANSWERS
+    assert str(events[-1].id) in remembered
+    assert str(events[0].id) not in remembered

@@ -26,6 +26,7 @@ from eventsite.text import render_markdown
 
 bp = Blueprint("events", __name__)
 MAX_ID = 2**31 - 1
+REMEMBERED_ANSWERS = 12
 INVALID = 422  # the status of a form sent back with messages
 
 
@@ -49,8 +50,10 @@ def load_hosted_event(event_id: int, lock: bool = False) -> Event:
 
 def remember(rsvp: Rsvp) -> None:
     """Let this browser change its answer without the email (a person not signed in)."""
-    remembered = session.get("rsvps", {})
-    session["rsvps"] = {**remembered, str(rsvp.event_id): manage_token(rsvp)}
+    remembered = {key: value for key, value in session.get("rsvps", {}).items() if key != str(rsvp.event_id)}
+    remembered[str(rsvp.event_id)] = manage_token(rsvp)
+    # The newest few only: a cookie over 4 KB is dropped by browsers, sign-in with it.
+    session["rsvps"] = dict(list(remembered.items())[-REMEMBERED_ANSWERS:])
 
 
 def current_rsvp(event: Event) -> Rsvp | None:

@@ -20,7 +20,7 @@ from eventsite.rsvps import (
     token_event_id,
     waitlist_position,
 )
-from eventsite.views.events import MAX_ID, event_page, event_url, load_hosted_event, remember
+from eventsite.views.events import MAX_ID, current_rsvp, event_page, event_url, load_hosted_event, remember
 
 bp = Blueprint("rsvps", __name__)
 INVALID = 422
@@ -49,6 +49,9 @@ def _respond(event: Event, form: RsvpForm):
     answer = (RsvpStatus(form.answer.data), form.guests.data or 0, form.show_name.data)
     if current_user.is_authenticated:
         return attendees.respond(event, current_user, *answer)
+    remembered = current_rsvp(event)  # this browser answered before: change that answer
+    if remembered is not None:
+        return attendees.respond(event, remembered.person, *answer)
     return attendees.respond_as_guest(event, form.email.data, form.name.data, *answer)
 
 
