@@ -1,6 +1,7 @@
 """eventsite: a participatory gathering organiser."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -9,9 +10,11 @@ from eventsite import database, mail, models  # noqa: F401 - models register the
 from eventsite.cli import commands
 from eventsite.extensions import csrf, db, limiter, login_manager, migrate
 from eventsite.moderation import MODERATION_MODES
+from eventsite.times import is_timezone
 from eventsite.views import auth as auth_views
 from eventsite.views import errors as error_views
 from eventsite.views import events as event_views
+from eventsite.views import feeds as feed_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
 from eventsite.views import rsvps as rsvp_views
@@ -34,6 +37,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
 
 
 def check_config(config) -> None:
+    if not is_timezone(config["TIMEZONE"]):
+        raise RuntimeError(f"TIMEZONE must be an IANA time zone such as Europe/London, not {config['TIMEZONE']!r}.")
+    config["ZONE"] = ZoneInfo(config["TIMEZONE"])
     if config.get("REQUIRE_REAL_SECRET_KEY") and config["SECRET_KEY"] in ("", DEV_SECRET_KEY):
         raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
     if config["MODERATION"] not in MODERATION_MODES:
@@ -51,6 +57,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for views in (main_views, event_views, rsvp_views, me_views, auth_views, steward_views):
+    for views in (main_views, event_views, rsvp_views, feed_views, me_views, auth_views, steward_views):
         app.register_blueprint(views.bp)
     error_views.init_app(app)

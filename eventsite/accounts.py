@@ -1,5 +1,7 @@
 """A person's own data: what they answered and host, a download of it all, and deletion."""
 
+import secrets
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -87,6 +89,7 @@ def delete_account(person: Person) -> None:
     for event_id in db.session.scalars(mine).all():  # in id order, so two deletions never deadlock
         event = locked_event(event_id)
         db.session.execute(delete(Rsvp).where(Rsvp.event_id == event_id, Rsvp.person_id == person.id))
+        event.updated_at = utcnow()  # its counts changed: feeds must notice
         if event.status is EventStatus.PUBLISHED:
             tell_promoted(fill_open_seats(event))
     db.session.execute(delete(EventHost).where(EventHost.person_id == person.id))
@@ -96,4 +99,5 @@ def delete_account(person: Person) -> None:
     person.name = ""
     person.is_steward = False
     person.email_confirmed_at = None
+    person.feed_key = secrets.token_hex(16)  # the old feed link stops working
     db.session.flush()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
+from eventsite.feeds import feed_token
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, EventStatus, Person, Rsvp, RsvpStatus
@@ -90,6 +91,7 @@ def _tell(rsvp: Rsvp, subject: str, template: str, method: str | None = "REQUEST
         person=rsvp.person,
         event_url=event_link(rsvp.event),
         manage_url=manage_link(rsvp),
+        feed_url=external_url("feeds.personal", token=feed_token(rsvp.person)),
         position=waitlist_position(rsvp),
         ordinal=ordinal,
         **context,

@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.events import EventDetails, resolve_times
+from eventsite.listing import EventFilters
 from eventsite.models import ACCESS_FEATURES, KIND_LABELS, Event, EventKind
 from eventsite.text import has_control_chars, normalise_tag, parse_tags, split_tags
 from eventsite.times import timezone_names
@@ -34,6 +35,7 @@ from eventsite.times import timezone_names
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 DATETIME_MESSAGE = "Enter a date and time, for example 2027-03-14 19:00."
 ONLINE = "online"
+KINDS_BY_VALUE = {kind.value: kind for kind in EventKind}
 
 
 def _strip(value):
@@ -381,6 +383,20 @@ class FilterForm(BaseForm):
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.place.choices = _place_choices("Anywhere", places)
+
+    def to_filters(self) -> EventFilters:
+        """The filters whose values are valid; each invalid one shows its message instead."""
+        self.validate()
+        value = {field.name: None if field.errors else field.data for field in self}
+        place = (value["place"] or "").strip()
+        return EventFilters(
+            kind=KINDS_BY_VALUE.get(value["kind"]),
+            place="" if place == ONLINE else place,
+            online=place == ONLINE,
+            tag=normalise_tag(value["tag"] or ""),
+            date_from=value["date_from"],
+            date_to=value["date_to"],
+        )
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -36,6 +36,11 @@ def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None =
         Event.starts_at > now - MAX_LENGTH,
         Event.ends_at > now,
     )
+    return apply_filters(query, filters, zone).order_by(Event.starts_at, Event.id)
+
+
+def apply_filters(query, filters: EventFilters, zone: ZoneInfo):
+    """Narrow an Event query by kind, place (or online), tag and local dates."""
     if filters.kind:
         query = query.where(Event.kind == filters.kind)
     if filters.online:
@@ -49,7 +54,7 @@ def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None =
     if filters.date_to:
         day_after = filters.date_to + timedelta(days=1)
         query = query.where(Event.starts_at < start_of_local_day(day_after, zone))
-    return query.order_by(Event.starts_at, Event.id)
+    return query
 
 
 @dataclass(frozen=True)

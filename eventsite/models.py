@@ -113,6 +113,9 @@ class Person(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     is_steward: Mapped[bool] = mapped_column(default=False)
+    # Random key behind the personal calendar feed's secret link (see eventsite.feeds);
+    # a new key revokes the old link.
+    feed_key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(16))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -167,6 +170,7 @@ class Event(db.Model):
         CheckConstraint("max_guests >= 0", name="max_guests_not_negative"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
         Index("ix_event_starts_at", "starts_at"),
+        Index("ix_event_updated_at", "updated_at"),  # the feeds' cheap "has anything changed?"
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -166,6 +166,7 @@ def answer(event: Event, person: Person, status: RsvpStatus, guests: int = 0, sh
         _go(event, rsvp, guests)
     else:
         rsvp.status, rsvp.guests, rsvp.waitlisted_at = status, guests, None
+    event.updated_at = rsvp.updated_at  # feeds show the counts: this changes them
     db.session.flush()
     promoted = fill_open_seats(event)
     return Answer(rsvp=rsvp, promoted=promoted, previous=previous)
@@ -226,6 +227,8 @@ def fill_open_seats(event: Event) -> list[Rsvp]:
         rsvp.status, rsvp.waitlisted_at, rsvp.updated_at = RsvpStatus.GOING, None, utcnow()
         total += 1 + rsvp.guests
         promoted.append(rsvp)
+    if promoted:
+        event.updated_at = utcnow()
     db.session.flush()
     return promoted
 

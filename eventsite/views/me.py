@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from eventsite.accounts import delete_account, export_data, hosting, my_rsvps
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
+from eventsite.feeds import feed_token
 from eventsite.forms import DeleteAccountForm, RsvpForm
 from eventsite.rsvps import waitlist_position
 
@@ -25,6 +26,7 @@ def index():
         positions={rsvp.id: waitlist_position(rsvp) for rsvp in answers},
         hosting=hosting(current_user),
         form=RsvpForm(),
+        feed_token=feed_token(current_user),
     )
 
 

@@ -1,0 +1,252 @@
+"""Calendar feeds people subscribe to: the shared feed (narrowed by kind, place, tag)
+and each person's own "my gatherings" feed, plus the links that subscribe to them.
+
+The shared feed is polled by every subscriber's calendar app, so its bytes are
+cached per process until something in it changes: a one-row query (the newest
+``updated_at`` and the number of events) tells. Answers touch their event's
+``updated_at`` (the feed shows counts), so the check sees them too.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from threading import Lock
+from urllib.parse import quote, urlencode
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from eventsite.database import utcnow
+from eventsite.extensions import db
+from eventsite.ical import FeedEntry, calendar_bytes
+from eventsite.listing import EventFilters, apply_filters
+from eventsite.mail import external_url
+from eventsite.models import Event, EventHost, EventStatus, Person, Rsvp, RsvpStatus
+from eventsite.rsvps import Attendance, attendance_by_event, waitlist_position
+
+WINDOW_PAST = timedelta(days=30)
+WINDOW_AHEAD = timedelta(days=365)
+CANCELLED_KEPT = timedelta(days=7)  # a cancelled event stays (struck through) this long after it ends
+CACHE_SIZE = 64
+PUBLIC = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    etag: str
+    last_modified: datetime | None
+
+
+# -- the shared feed ------------------------------------------------------------------------
+
+
+_cache: OrderedDict[tuple, Feed] = OrderedDict()
+_cache_lock = Lock()
+
+
+def shared_feed(filters: EventFilters, name: str) -> Feed:
+    """The shared feed for these filters, rebuilt only when an event changed."""
+    now = utcnow()
+    newest, count = db.session.execute(select(func.max(Event.updated_at), func.count()).select_from(Event)).one()
+    key = (filters, name, newest, count, now.date(), current_app.config["FEED_MAX_EVENTS"])
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    feed = _build_shared_feed(filters, name, now, newest)
+    with _cache_lock:
+        _cache[key] = feed
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return feed
+
+
+def _in_window(query, now: datetime):
+    """The last 30 days to a year ahead; cancelled events only until a week after they end."""
+    return query.where(
+        Event.status.in_(PUBLIC),
+        Event.starts_at >= now - WINDOW_PAST,
+        Event.starts_at <= now + WINDOW_AHEAD,
+        or_(Event.status == EventStatus.PUBLISHED, Event.ends_at > now - CANCELLED_KEPT),
+    )
+
+
+def shared_feed_events(filters: EventFilters, now: datetime, limit: int) -> list[Event]:
+    """What is ahead (soonest first), then the recent past, up to ``limit`` events."""
+    query = _in_window(apply_filters(select(Event), filters, current_app.config["ZONE"]), now)
+    query = query.options(selectinload(Event.place), selectinload(Event.tags))
+    ahead = query.where(Event.starts_at >= now).order_by(Event.starts_at, Event.id)
+    events = list(db.session.scalars(ahead.limit(limit)))
+    if len(events) < limit:
+        past = query.where(Event.starts_at < now).order_by(Event.starts_at.desc(), Event.id.desc())
+        events += db.session.scalars(past.limit(limit - len(events)))
+    return events
+
+
+def _build_shared_feed(filters: EventFilters, name: str, now: datetime, newest: datetime | None) -> Feed:
+    events = shared_feed_events(filters, now, current_app.config["FEED_MAX_EVENTS"])
+    counts = attendance_by_event(events)
+    entries = [_shared_entry(event, counts[event.id]) for event in events]
+    site = current_app.config["SITE_NAME"]
+    body = calendar_bytes(entries, name=name, description=f"Gatherings on {site}", url_for_event=event_url)
+    return _feed(body, newest, now)
+
+
+def _shared_entry(event: Event, counts: Attendance) -> FeedEntry:
+    """Counts in the description; below its "goes ahead if N are in" an event is TENTATIVE."""
+    below_threshold = event.min_going is not None and counts.going < event.min_going
+    return FeedEntry(event, "TENTATIVE" if below_threshold else None, attendance_note(event, counts))
+
+
+def attendance_note(event: Event, counts: Attendance) -> str:
+    parts = [f"{counts.going} going"]
+    if counts.is_full:
+        parts.append(f"full, {counts.waiting} on the waitlist" if counts.waiting else "full")
+    elif counts.places_left is not None:
+        parts.append(f"{counts.places_left} places left")
+    if event.min_going is not None and counts.going < event.min_going:
+        parts.append(f"goes ahead if {event.min_going - counts.going} more are in")
+    return "; ".join(parts) + "."
+
+
+def _feed(body: bytes, newest: datetime | None, now: datetime) -> Feed:
+    """Last-Modified is the newest change to any event the feed could show (so an event
+    that left it counts too), and never before today: the window moves daily."""
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    last_modified = max(newest, today) if newest else today
+    return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:32], last_modified=last_modified)
+
+
+def event_url(event: Event) -> str:
+    return external_url("events.show", event_id=event.id, slug=event.slug)
+
+
+# -- personal feeds ------------------------------------------------------------------------
+
+
+def feed_token(person: Person) -> str:
+    """The secret in a person's feed link: their random key and an HMAC of it under the
+    site's secret. The database never holds the token; a new key revokes the old one."""
+    return person.feed_key + _feed_mac(person.feed_key)
+
+
+def _feed_mac(feed_key: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"feed:{feed_key}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def person_for_feed_token(token: str) -> Person | None:
+    feed_key, mac = token[:32], token[32:]
+    if len(token) != 64 or not hmac.compare_digest(_feed_mac(feed_key), mac):
+        return None
+    person = db.session.scalar(select(Person).where(Person.feed_key == feed_key))
+    return None if person is None or person.is_deleted else person
+
+
+def rotate_feed_token(person: Person) -> None:
+    person.feed_key = secrets.token_hex(16)
+
+
+def personal_feed(person: Person) -> Feed:
+    """What I'm going to (CONFIRMED), maybe or waiting for (TENTATIVE, with my place), and hosting."""
+    now = utcnow()
+    answers = db.session.scalars(
+        _in_window(select(Rsvp).join(Rsvp.event), now)
+        .where(Rsvp.person_id == person.id, Rsvp.status != RsvpStatus.NOT_GOING)
+        .options(selectinload(Rsvp.event).selectinload(Event.tags), selectinload(Rsvp.event).selectinload(Event.place))
+    ).all()
+    entries = {rsvp.event_id: _personal_entry(rsvp) for rsvp in answers}
+    hosted = db.session.scalars(
+        _in_window(select(Event).join(EventHost), now)
+        .where(EventHost.person_id == person.id)
+        .options(selectinload(Event.tags), selectinload(Event.place))
+    ).all()
+    for event in hosted:
+        entries[event.id] = FeedEntry(event, None, "You are a host.", private_details=True)
+    body = calendar_bytes(
+        list(entries.values()),
+        name=f"My gatherings on {current_app.config['SITE_NAME']}",
+        description="What I'm going to, might go to, am waiting for, and host.",
+        url_for_event=event_url,
+    )
+    return _feed(body, _newest_change_for(person), now)
+
+
+def _newest_change_for(person: Person) -> datetime | None:
+    """The newest change to any event this person answered (any answer) or hosts."""
+    answered = select(Rsvp.event_id).where(Rsvp.person_id == person.id)
+    hosted = select(EventHost.event_id).where(EventHost.person_id == person.id)
+    query = select(func.max(Event.updated_at)).where(or_(Event.id.in_(answered), Event.id.in_(hosted)))
+    return db.session.scalar(query)
+
+
+def _personal_entry(rsvp: Rsvp) -> FeedEntry:
+    if rsvp.status is RsvpStatus.GOING:
+        return FeedEntry(rsvp.event, "CONFIRMED", "You're going.", private_details=True)
+    if rsvp.status is RsvpStatus.WAITLISTED:
+        return FeedEntry(rsvp.event, "TENTATIVE", f"You're on the waitlist, place {waitlist_position(rsvp)}.")
+    return FeedEntry(rsvp.event, "TENTATIVE", "You said maybe.")
+
+
+# -- links that subscribe or add ---------------------------------------------------------------
+
+
+def subscribe_links(https_url: str) -> dict[str, str]:
+    """webcal:// for Apple and Thunderbird, Google's link (which needs webcal:// inside),
+    and the https:// address to copy (new Outlook strips webcal:)."""
+    webcal = "webcal://" + https_url.split("://", 1)[1]
+    return {
+        "https": https_url,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+    }
+
+
+def _utc_stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_add_url(event: Event) -> str:
+    query = {
+        "action": "TEMPLATE",
+        "text": event.title,
+        "dates": f"{_utc_stamp(event.starts_at)}/{_utc_stamp(event.ends_at)}",
+        "details": event_url(event),
+        "location": "Online" if event.is_online else ", ".join(filter(None, (event.venue_name, _place(event)))),
+        "ctz": event.timezone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_add_url(event: Event) -> str:
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": event.title,
+        "startdt": event.starts_at.isoformat(),
+        "enddt": event.ends_at.isoformat(),
+        "body": event_url(event),
+        "location": "Online" if event.is_online else ", ".join(filter(None, (event.venue_name, _place(event)))),
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+
+
+def _place(event: Event) -> str:
+    return event.place.name if event.place else ""
+
+
+# -- the month view -----------------------------------------------------------------------------
+
+
+def month_events(filters: EventFilters, first_day: date, last_day: date) -> list[Event]:
+    """Published and cancelled events overlapping the days shown, soonest first."""
+    zone = current_app.config["ZONE"]
+    month = EventFilters(filters.kind, filters.place, filters.online, filters.tag, first_day, last_day)
+    query = apply_filters(select(Event).where(Event.status.in_(PUBLIC)), month, zone)
+    query = query.options(selectinload(Event.place)).order_by(Event.starts_at, Event.id)
+    return list(db.session.scalars(query.limit(current_app.config["FEED_MAX_EVENTS"])))

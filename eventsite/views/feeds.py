@@ -1,0 +1,120 @@
+"""Calendar feeds (shared and personal), subscribing, and the month view."""
+
+import calendar as stdlib_calendar
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from eventsite.extensions import db
+from eventsite.feeds import (
+    Feed,
+    google_add_url,
+    month_events,
+    outlook_add_url,
+    person_for_feed_token,
+    personal_feed,
+    rotate_feed_token,
+    shared_feed,
+    subscribe_links,
+)
+from eventsite.forms import FilterForm
+from eventsite.listing import EventFilters, by_local_day, places
+from eventsite.mail import external_url
+
+bp = Blueprint("feeds", __name__)
+FEED_FILTERS = ("kind", "place", "tag")
+
+
+def calendar_response(feed: Feed, filename: str, private: bool) -> Response:
+    """text/calendar with an ETag and Last-Modified; 304 when the client has it already."""
+    response = Response(feed.body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(feed.etag)
+    response.last_modified = feed.last_modified
+    if private:
+        response.headers["Cache-Control"] = "private, max-age=300"
+        response.headers["X-Robots-Tag"] = "noindex"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    else:
+        response.headers["Cache-Control"] = "public, max-age=900"
+    return response.make_conditional(request)
+
+
+def feed_title(filters: EventFilters, all_places) -> str:
+    """'eventsite: Workshop · Armley · #frailty' for a narrowed feed."""
+    place_names = {place.slug: place.name for place in all_places}
+    parts = [
+        filters.kind.label if filters.kind else "",
+        "Online" if filters.online else place_names.get(filters.place, ""),
+        f"#{filters.tag}" if filters.tag else "",
+    ]
+    narrowed = " · ".join(part for part in parts if part)
+    site = current_app.config["SITE_NAME"]
+    return f"{site}: {narrowed}" if narrowed else site
+
+
+@bp.get("/calendar.ics")
+def shared():
+    """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable)."""
+    all_places = places()
+    form = FilterForm(request.args, places=all_places)
+    filters = form.to_filters()
+    if any(form[name].errors for name in FEED_FILTERS):
+        abort(404)
+    return calendar_response(shared_feed(filters, feed_title(filters, all_places)), "gatherings.ics", private=False)
+
+
+@bp.get("/feeds/<token>.ics")
+def personal(token):
+    """My gatherings: going, maybe, waiting and hosting; the secret link is the only key."""
+    person = person_for_feed_token(token) or abort(404)
+    return calendar_response(personal_feed(person), "my-gatherings.ics", private=True)
+
+
+@bp.post("/me/feed/rotate")
+@login_required
+def rotate():
+    """A new secret link for my feed: the old one stops working at once."""
+    rotate_feed_token(current_user)
+    db.session.commit()
+    flash("Your calendar feed has a new link. Subscribe again with it: the old link no longer works.", "success")
+    return redirect(url_for("me.index") + "#feed")
+
+
+@bp.get("/calendar")
+@bp.get("/calendar/<int:year>/<int:month>")
+def month(year=None, month=None):
+    """A month of gatherings, with the list's filters; days listed in text, not only a grid."""
+    today = date.today()
+    year, month = year or today.year, month or today.month
+    if not (2000 <= year <= 2999 and 1 <= month <= 12):
+        abort(404)
+    weeks = stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    form = FilterForm(request.args, places=places())
+    events = month_events(form.to_filters(), weeks[0][0], weeks[-1][-1])
+    first = date(year, month, 1)
+    previous = first - timedelta(days=1)
+    following = first + timedelta(days=32)
+    return render_template(
+        "feeds/month.html",
+        form=form,
+        first=first,
+        weeks=weeks,
+        days=dict(by_local_day(events)),
+        previous=(previous.year, previous.month),
+        following=(following.year, following.month),
+        today=today,
+        args={key: value for key, value in request.args.items() if key in FEED_FILTERS},
+    )
+
+
+@bp.app_template_global()
+def subscribe_links_for(endpoint: str, **values) -> dict[str, str]:
+    """Subscribe links (webcal, Google, https) for a feed, built from SITE_URL."""
+    return subscribe_links(external_url(endpoint, **values))
+
+
+@bp.app_template_global()
+def add_to_calendar_links(event) -> dict[str, str]:
+    return {"google": google_add_url(event), "outlook": outlook_add_url(event)}
