@@ -19,7 +19,7 @@ goes through the queue, so no I/O happens while the lock is held.
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -157,6 +157,9 @@ def answer(event: Event, person: Person, status: RsvpStatus, guests: int = 0, sh
         raise InvalidInput("status", "Choose going, maybe or can't go.")
     if not 0 <= guests <= event.max_guests:
         raise InvalidInput("guests", _guests_message(event))
+    if status is RsvpStatus.GOING and not _could_ever_fit(event, 1 + guests):
+        room = event.capacity - 1
+        raise InvalidInput("guests", f"There are {event.capacity} places in all: you can bring up to {room} guests.")
     rsvp = find_rsvp(event, person)
     previous = rsvp.status if rsvp else None
     rsvp = rsvp or _new_rsvp(event, person)
@@ -199,7 +202,19 @@ def _go(event: Event, rsvp: Rsvp, guests: int) -> None:
     if not _anyone_waiting(event) and _fits(event, going_total(event), 1 + guests):
         rsvp.status = RsvpStatus.GOING
     else:
-        rsvp.status, rsvp.waitlisted_at = RsvpStatus.WAITLISTED, utcnow()
+        rsvp.status, rsvp.waitlisted_at = RsvpStatus.WAITLISTED, _waitlist_stamp(event)
+
+
+def _waitlist_stamp(event: Event) -> datetime:
+    """Later than everyone already waiting, whatever this machine's clock says: joins are
+    serialised by the event lock, so the database order is the true order."""
+    last = db.session.scalar(select(func.max(Rsvp.waitlisted_at)).where(Rsvp.event_id == event.id))
+    now = utcnow()
+    return now if last is None or now > last else last + timedelta(microseconds=1)
+
+
+def _could_ever_fit(event: Event, party: int) -> bool:
+    return event.capacity is None or party <= event.capacity
 
 
 def _anyone_waiting(event: Event) -> bool:
@@ -222,6 +237,8 @@ def fill_open_seats(event: Event) -> list[Rsvp]:
     total = going_total(event)
     promoted = []
     for rsvp in waitlist(event):
+        if not _could_ever_fit(event, 1 + rsvp.guests):
+            continue  # larger than the whole event (after a host lowered it): it blocks nobody
         if not _fits(event, total, 1 + rsvp.guests):
             break  # strictly first come, first served: nobody overtakes the head
         rsvp.status, rsvp.waitlisted_at, rsvp.updated_at = RsvpStatus.GOING, None, utcnow()

@@ -551,13 +551,15 @@ def test_a_party_at_the_head_that_does_not_fit_blocks_the_waitlist_until_it_does
 
 
 def test_a_party_at_the_head_that_shrinks_to_fit_is_promoted(make_event, host, person):
-    event = make_event(host=host, capacity=2, max_guests=2)
+    event = make_event(host=host, capacity=3, max_guests=2)
     ann = person("Ann Attlee")
     say(event, ann, GOING)
     say(event, person("Bob Bevan"), GOING)
+    say(event, person("Cat Castle"), GOING)
     eve = person("Eve Evans")
     say(event, eve, GOING, guests=2)
     say(event, ann, NOT_GOING)
+    assert status_of(event, eve) is WAITLISTED  # a party of 3 for 1 free place waits
 
     result = say(event, eve, GOING, guests=0)
 
@@ -1015,3 +1017,25 @@ def test_a_browser_remembers_only_its_newest_answers(client, make_event, host):
     assert len(remembered) == REMEMBERED_ANSWERS
     assert str(events[-1].id) in remembered
     assert str(events[0].id) not in remembered
+
+
+def test_a_party_larger_than_the_whole_event_is_refused(make_event, host, person):
+    event = make_event(host=host, capacity=2, max_guests=2)
+
+    with pytest.raises(InvalidInput, match=r"There are 2 places in all"):
+        answer(locked_event(event.id), person("Ann Attlee"), GOING, guests=2)
+
+
+def test_a_waiting_party_larger_than_a_lowered_capacity_blocks_nobody(make_event, host, person):
+    event = make_event(host=host, capacity=4, max_guests=2)
+    ann, bob = person("Ann Attlee"), person("Bob Bevan")
+    say(event, ann, GOING, guests=2)
+    say(event, bob, GOING, guests=2)  # waits: 3 + 3 > 4
+    host_edits(event, host, capacity=2)  # Bob's party of 3 can never fit now
+    cat = person("Cat Castle")
+    say(event, cat, GOING)  # waits behind Bob (nobody overtakes on joining)
+
+    say(event, ann, NOT_GOING)
+
+    assert status_of(event, cat) is GOING
+    assert status_of(event, bob) is WAITLISTED

@@ -1,6 +1,5 @@
 """The public list of gatherings, and the load balancer's health check."""
 
-
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError

@@ -1,0 +1,403 @@
+"""Property-based test of the RSVP rules: Hypothesis drives random sequences of
+answers (going, maybe, can't go, with guests), capacity edits and a cancellation
+through the domain functions, each step a transaction of its own as a request
+would make it (lock the event, change, commit), and after every step checks the
+rules against fresh queries of the database:
+
+1. never oversold: going + guests <= capacity; only a host lowering the capacity
+   below those going can leave it over, and then it never grows until it fits;
+2. if anyone is waiting the event is full, and the party at the head does not fit;
+3. the waitlist is first come, first served: the database's order is the order
+   people joined it, and promotions take from its head;
+4. nobody is promoted twice for one freeing (one promotion email each);
+5. every answer that succeeded is in the database.
+
+Besides those rules, a plain model of the documented behaviour (``Model``)
+predicts every person's status, guests and place on the waitlist, and which
+steps are refused.
+"""
+
+import copy
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from eventsite import attendees
+from eventsite.database import immediate_writes
+from eventsite.errors import InvalidInput, NotAllowed
+from eventsite.events import EventDetails, cancel_event, edit_event, propose_event
+from eventsite.extensions import db
+from eventsite.models import Event, EventKind, EventStatus, OutboxMail, Person, Place, Rsvp, RsvpStatus
+from eventsite.rsvps import RsvpClosed, attendance, fill_open_seats, locked_event, waitlist, waitlist_position
+from tests.conftest import future_local
+
+PEOPLE = 8
+PERSON = st.integers(0, PEOPLE - 1)  # an index into the pool of people
+CAPACITIES = st.sampled_from([None, *range(1, 9)])  # None: no limit
+CANCEL_AFTER = 15  # steps before the host may cancel, so most of a run has answers to check
+# Going is drawn twice as often as each other answer, so that events fill up and people wait.
+ANSWERS = st.sampled_from([RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING])
+PROMOTED_SUBJECT = "A place came up: you're going"
+
+
+class Refused(Exception):
+    """The model's prediction that the app refuses a step (with this domain error)."""
+
+    def __init__(self, error: type[Exception]) -> None:
+        super().__init__(error.__name__)
+        self.error = error
+
+
+@dataclass
+class Model:
+    """The RSVP rules as documented in eventsite/rsvps.py, on plain Python values."""
+
+    capacity: int | None
+    max_guests: int
+    cancelled: bool = False
+    status: dict[int, RsvpStatus] = field(default_factory=dict)  # person id -> status
+    guests: dict[int, int] = field(default_factory=dict)
+    queue: list[int] = field(default_factory=list)  # the waitlist, in the order people joined it
+
+    def going_total(self) -> int:
+        return sum(1 + self.guests[who] for who, status in self.status.items() if status is RsvpStatus.GOING)
+
+    def fits(self, total: int, party: int) -> bool:
+        return self.capacity is None or total + party <= self.capacity
+
+    def could_ever_fit(self, party: int) -> bool:
+        return self.capacity is None or party <= self.capacity
+
+    def answer(self, who: int, status: RsvpStatus, guests: int) -> list[int]:
+        """Apply an answer; return who it promoted, head first. Raises Refused."""
+        if self.cancelled:
+            raise Refused(RsvpClosed)
+        if not 0 <= guests <= self.max_guests:
+            raise Refused(InvalidInput)
+        if status is RsvpStatus.GOING and not self.could_ever_fit(1 + guests):
+            raise Refused(InvalidInput)
+        if status is RsvpStatus.GOING:
+            self._go(who, guests)
+        else:
+            if who in self.queue:
+                self.queue.remove(who)
+            self.status[who], self.guests[who] = status, guests
+        return self.promote()
+
+    def _go(self, who: int, guests: int) -> None:
+        current = self.status.get(who)
+        if current is RsvpStatus.GOING:
+            others = self.going_total() - (1 + self.guests[who])
+            if guests > self.guests[who] and (self.queue or not self.fits(others, 1 + guests)):
+                # More guests only into places nobody waits for; fewer always.
+                raise Refused(InvalidInput)
+            self.guests[who] = guests
+        elif current is RsvpStatus.WAITLISTED:
+            self.guests[who] = guests  # keeps its place in the queue
+        elif not self.queue and self.fits(self.going_total(), 1 + guests):
+            self.status[who], self.guests[who] = RsvpStatus.GOING, guests
+        else:  # nobody overtakes the waitlist: join its end
+            self.status[who], self.guests[who] = RsvpStatus.WAITLISTED, guests
+            self.queue.append(who)
+
+    def set_capacity(self, capacity: int | None) -> list[int]:
+        if self.cancelled:
+            raise Refused(NotAllowed)
+        self.capacity = capacity  # lowering bumps nobody
+        return self.promote()
+
+    def promote(self) -> list[int]:
+        """Strictly first come, first served: a head that does not fit blocks everyone behind it;
+        a party larger than the whole capacity (after a host lowered it) blocks nobody."""
+        promoted = []
+        for who in list(self.queue):
+            party = 1 + self.guests[who]
+            if not self.could_ever_fit(party):
+                continue
+            if not self.fits(self.going_total(), party):
+                break
+            self.queue.remove(who)
+            self.status[who] = RsvpStatus.GOING
+            promoted.append(who)
+        return promoted
+
+
+def details_of(event: Event, **changes) -> EventDetails:
+    """The event as a host's edit form sends it back, with ``changes`` applied."""
+    closes = event.rsvp_closes_at.astimezone(event.zone).replace(tzinfo=None) if event.rsvp_closes_at else None
+    details = EventDetails(
+        title=event.title,
+        kind=event.kind,
+        starts_local=event.local_start.replace(tzinfo=None),
+        ends_local=event.local_end.replace(tzinfo=None),
+        timezone=event.timezone,
+        venue_name=event.venue_name,
+        address=event.address,
+        place=event.place,
+        is_online=event.is_online,
+        online_url=event.online_url,
+        capacity=event.capacity,
+        min_going=event.min_going,
+        description=event.description,
+        tags=[tag.name for tag in event.tags],
+        access_features=list(event.access_features),
+        access_notes=event.access_notes,
+        cost=event.cost,
+        max_guests=event.max_guests,
+        rsvp_closes_local=closes,
+        address_for_attendees=event.address_for_attendees,
+    )
+    for name, value in changes.items():
+        setattr(details, name, value)
+    return details
+
+
+class RsvpMachine(RuleBasedStateMachine):
+    """One event per example; the people and the host are made once per test."""
+
+    person_ids: tuple[int, ...] = ()
+    emails: dict[int, str] = {}  # noqa: RUF012 (set per test on a subclass)
+    host_id: int = 0
+    place_id: int = 0
+
+    # -- setting up ------------------------------------------------------------------------
+
+    @initialize(capacity=CAPACITIES, max_guests=st.integers(0, 3))
+    def propose(self, capacity, max_guests):
+        with immediate_writes():
+            details = EventDetails(
+                title="Brew and biscuits",
+                kind=EventKind.PUB_COFFEE,
+                starts_local=future_local(),
+                timezone="Europe/London",
+                place=db.session.get(Place, self.place_id),
+                venue_name="Café Nova",
+                capacity=capacity,
+                max_guests=max_guests,
+            )
+            event = propose_event(details, db.session.get(Person, self.host_id), email_confirmed=True)
+            db.session.commit()
+        assert event.status is EventStatus.PUBLISHED
+        self.event_id = event.id
+        self.model = Model(capacity=capacity, max_guests=max_guests)
+        self.last_going = 0
+        self.steps = 0
+        self.answered: dict[int, RsvpStatus] = {}  # each person's last successful answer
+
+    # -- steps, each one transaction as a request makes it ---------------------------------
+
+    @rule(who=PERSON, status=ANSWERS, data=st.data())
+    def answer(self, who, status, data):
+        """A first answer or a change of answer (or, going again, of the number of guests)."""
+        guests = data.draw(st.integers(0, self.model.max_guests), label="guests")
+        self._answer(self.person_ids[who], status, guests)
+
+    @rule(who=PERSON, status=ANSWERS, data=st.data())
+    def answer_with_impossible_guests(self, who, status, data):
+        """Fewer than none, or more than the host allows: refused, and nothing changes."""
+        too_many = st.integers(self.model.max_guests + 1, self.model.max_guests + 20)
+        guests = data.draw(st.one_of(st.integers(-3, -1), too_many), label="guests")
+        self._answer(self.person_ids[who], status, guests)
+
+    @rule(capacity=CAPACITIES)
+    def change_capacity(self, capacity):
+        """The host raises, lowers (perhaps below those going: nobody is bumped) or removes the limit."""
+        self._edit_capacity(capacity)
+
+    @precondition(lambda self: not self.model.cancelled and self.steps >= CANCEL_AFTER)
+    @rule()
+    def cancel(self):
+        """Once, late in a run: the steps after it check that nothing changes any more."""
+        with immediate_writes():
+            event = locked_event(self.event_id)
+            cancel_event(event, db.session.get(Person, self.host_id), "Sorry, the café is closed.")
+            db.session.commit()
+        self.model.cancelled = True
+
+    @rule()
+    def fill_open_seats_again(self):
+        """After every step the waitlist is settled: filling again promotes nobody."""
+        with immediate_writes():
+            event = locked_event(self.event_id)
+            promoted = fill_open_seats(event)
+            db.session.commit()
+        assert promoted == [], "a second fill promoted people the step before should have"
+
+    def _answer(self, who: int, status: RsvpStatus, guests: int) -> None:
+        queue_before = list(self.model.queue)
+        expected, refusal = self._predict(lambda model: model.answer(who, status, guests))
+        mail_before = self._last_mail_id()
+        with immediate_writes():
+            event = locked_event(self.event_id)
+            try:
+                result = attendees.respond(event, db.session.get(Person, who), status, guests)
+            except (RsvpClosed, InvalidInput) as error:
+                db.session.rollback()  # as the view does: nothing of the step is kept
+                refused = type(error)
+            else:
+                refused = None
+                promoted = [rsvp.person_id for rsvp in result.promoted]
+                db.session.commit()
+        assert refused is refusal, f"the app refused with {refused}; the rules say {refusal}"
+        if refused:
+            return
+        self.answered[who] = status
+        assert len(promoted) == len(set(promoted)), f"promoted twice in one step: {promoted}"
+        assert promoted == expected, f"promoted {promoted}; first come, first served gives {expected}"
+        self._check_taken_from_head([*queue_before, who], promoted)
+        self._check_promotion_mail(mail_before, promoted)
+
+    def _edit_capacity(self, capacity: int | None) -> None:
+        queue_before = list(self.model.queue)
+        expected, refusal = self._predict(lambda model: model.set_capacity(capacity))
+        mail_before = self._last_mail_id()
+        with immediate_writes():
+            event = locked_event(self.event_id)
+            host = db.session.get(Person, self.host_id)
+            try:
+                changed = edit_event(event, details_of(event, capacity=capacity), host)
+            except NotAllowed:
+                db.session.rollback()
+                refused = NotAllowed
+            else:
+                refused = None
+                db.session.commit()
+        assert refused is refusal, f"the app refused with {refused}; the rules say {refusal}"
+        if refused:
+            return
+        assert changed == [], "a capacity edit changed the time or place"
+        self._check_taken_from_head(queue_before, expected)
+        self._check_promotion_mail(mail_before, expected)
+
+    def _predict(self, step) -> tuple[list[int], type[Exception] | None]:
+        """Apply ``step`` to the model: (who it promotes, None), or ([], the error it predicts)."""
+        model = copy.deepcopy(self.model)
+        try:
+            promoted = step(model)
+        except Refused as refused:
+            return [], refused.error
+        self.model = model
+        return promoted, None
+
+    def _check_taken_from_head(self, order_before: list[int], promoted: list[int]) -> None:
+        """Everyone promoted had joined the waitlist before everyone still on it."""
+        event = db.session.get(Event, self.event_id)
+        capacity = event.capacity
+        # A party larger than the whole capacity waits without blocking anyone.
+        still_waiting = [rsvp.person_id for rsvp in waitlist(event) if capacity is None or 1 + rsvp.guests <= capacity]
+        db.session.rollback()
+        for up in promoted:
+            assert up in order_before, f"person {up} was promoted without waiting"
+            for waiting in still_waiting:
+                if waiting in order_before:
+                    assert order_before.index(up) < order_before.index(waiting), f"{up} overtook {waiting}"
+
+    def _last_mail_id(self) -> int:
+        last = db.session.scalar(select(func.coalesce(func.max(OutboxMail.id), 0)))
+        db.session.rollback()
+        return last
+
+    def _check_promotion_mail(self, mail_before: int, promoted: list[int]) -> None:
+        """Each person promoted by the step is emailed once; nobody else is told of a place."""
+        subjects = db.session.scalars(
+            select(OutboxMail.to_address).where(
+                OutboxMail.id > mail_before, OutboxMail.subject.startswith(PROMOTED_SUBJECT)
+            )
+        )
+        assert Counter(subjects) == Counter(self.emails[who] for who in promoted)
+        db.session.rollback()
+
+    # -- the rules, against fresh queries after every step --------------------------------
+
+    def _rows(self) -> dict[int, Rsvp]:
+        db.session.expire_all()
+        rsvps = db.session.scalars(select(Rsvp).where(Rsvp.event_id == self.event_id))
+        return {rsvp.person_id: rsvp for rsvp in rsvps}
+
+    @invariant()
+    def rules_hold(self):
+        try:
+            rows = self._rows()
+            event = db.session.get(Event, self.event_id)
+            going = sum(1 + rsvp.guests for rsvp in rows.values() if rsvp.status is RsvpStatus.GOING)
+            self._check_capacity(event, going)
+            self._check_waitlist(event, rows, going)
+            self._check_answers(rows)
+            self._check_model(event, rows)
+            self.last_going = going
+            self.steps += 1
+        finally:
+            db.session.rollback()  # end the read, so the next step's lock is its first statement
+
+    def _check_capacity(self, event: Event, going: int) -> None:
+        if event.capacity is not None and going > event.capacity:
+            # Only a host lowering the capacity leaves the event over it; then nobody gets in.
+            assert going <= self.last_going, f"oversold: {going} going, capacity {event.capacity}"
+
+    def _check_waitlist(self, event: Event, rows: dict[int, Rsvp], going: int) -> None:
+        by_order = sorted(
+            (rsvp for rsvp in rows.values() if rsvp.status is RsvpStatus.WAITLISTED),
+            key=lambda rsvp: (rsvp.waitlisted_at, rsvp.id),
+        )
+        queue = [rsvp.person_id for rsvp in by_order]
+        assert queue == self.model.queue, "the waitlist is not in the order people joined it"
+        stamps = [rows[who].waitlisted_at for who in self.model.queue]
+        assert stamps == sorted(set(stamps)), "someone who joined the waitlist later was stamped no later"
+        assert [rsvp.person_id for rsvp in waitlist(event)] == queue
+        assert [waitlist_position(rsvp) for rsvp in by_order] == list(range(1, len(queue) + 1))
+        for rsvp in rows.values():
+            assert (rsvp.waitlisted_at is not None) == (rsvp.status is RsvpStatus.WAITLISTED)
+        if by_order:
+            assert attendance(event).is_full, "people wait while the event is not full"
+            assert event.capacity is not None, "people wait for an event without a limit"
+            could_fit = [rsvp for rsvp in by_order if 1 + rsvp.guests <= event.capacity]
+            if could_fit:
+                head = could_fit[0]
+                assert going + 1 + head.guests > event.capacity, "the head of the waitlist fits but was not promoted"
+
+    def _check_answers(self, rows: dict[int, Rsvp]) -> None:
+        for who, answered in self.answered.items():
+            assert who in rows, "an accepted answer is missing from the database"
+            allowed = (RsvpStatus.GOING, RsvpStatus.WAITLISTED) if answered is RsvpStatus.GOING else (answered,)
+            assert rows[who].status in allowed, f"answered {answered.value}, stored {rows[who].status.value}"
+            assert 0 <= rows[who].guests <= self.model.max_guests
+
+    def _check_model(self, event: Event, rows: dict[int, Rsvp]) -> None:
+        assert event.capacity == self.model.capacity
+        assert event.is_cancelled == self.model.cancelled
+        stored = {who: (rsvp.status, rsvp.guests) for who, rsvp in rows.items()}
+        expected = {who: (status, self.model.guests[who]) for who, status in self.model.status.items()}
+        assert stored == expected
+
+
+def test_rsvp_rules_hold_after_every_step(app, make_person, make_place):
+    host = make_person(email="hana@example.org", name="Hana Host")
+    place = make_place()
+    people = [make_person(email=f"person{n}@example.org", name=f"Person {n}") for n in range(PEOPLE)]
+
+    class Machine(RsvpMachine):
+        person_ids = tuple(person.id for person in people)
+        emails = {person.id: person.email for person in people}  # noqa: RUF012
+        host_id = host.id
+        place_id = place.id
+
+    run_state_machine_as_test(
+        Machine,
+        settings=settings(
+            max_examples=50,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
