@@ -213,11 +213,11 @@ def test_cancelling_sends_everyone_answering_a_cancel(client, auth, mailbox, eve
 
 @pytest.fixture
 def crowd(event):
-    """Alice going with a guest (the event is full), then Bea and Cara (two guests) waiting,
+    """Alice going with two guests (the event is full), then Bea and Cara (two guests) waiting,
     Dan maybe, Erin can't go."""
-    event.capacity = 2
+    event.capacity = 3
     db.session.commit()
-    answer_as(event, ALICE, "going", guests=1, name="Alice Archer")
+    answer_as(event, ALICE, "going", guests=2, name="Alice Archer")
     answer_as(event, BEA, "going", name="Bea Baker")
     answer_as(event, CARA, "going", guests=2, name="Cara Cole")
     answer_as(event, DAN, "maybe", name="Dan Dyer")
@@ -226,7 +226,7 @@ def crowd(event):
 
 
 EXPECTED_ROWS = [
-    ("Alice Archer", ALICE, "Going", 1, ""),
+    ("Alice Archer", ALICE, "Going", 2, ""),
     ("Bea Baker", BEA, "Waitlist", 0, 1),
     ("Cara Cole", CARA, "Waitlist", 2, 2),
     ("Dan Dyer", DAN, "Maybe", 0, ""),
