@@ -3,7 +3,7 @@
 Functions here flush and raise domain errors; the view commits once.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,34 @@ class EventDetails:
     max_guests: int = 0
     rsvp_closes_local: datetime | None = None  # naive wall-clock time; None: at the start
     address_for_attendees: bool = False
+
+    @classmethod
+    def of(cls, event: Event, **changes) -> "EventDetails":
+        """An event's details as saved (times in its own zone), with ``changes`` applied."""
+        closes = event.rsvp_closes_at.astimezone(event.zone).replace(tzinfo=None) if event.rsvp_closes_at else None
+        details = cls(
+            title=event.title,
+            kind=event.kind,
+            starts_local=event.local_start.replace(tzinfo=None),
+            ends_local=event.local_end.replace(tzinfo=None),
+            timezone=event.timezone,
+            venue_name=event.venue_name,
+            address=event.address,
+            place=event.place,
+            is_online=event.is_online,
+            online_url=event.online_url,
+            capacity=event.capacity,
+            min_going=event.min_going,
+            description=event.description,
+            tags=[tag.name for tag in event.tags],
+            access_features=list(event.access_features),
+            access_notes=event.access_notes,
+            cost=event.cost,
+            max_guests=event.max_guests,
+            rsvp_closes_local=closes,
+            address_for_attendees=event.address_for_attendees,
+        )
+        return replace(details, **changes)
 
 
 def can_edit(person, event: Event) -> bool:

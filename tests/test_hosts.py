@@ -25,29 +25,7 @@ STRANGER = "sid@example.org"
 
 
 def details_of(event: Event, **changes) -> EventDetails:
-    """The event as its edit form would send it back, with ``changes`` applied."""
-    details = EventDetails(
-        title=event.title,
-        kind=event.kind,
-        starts_local=event.local_start.replace(tzinfo=None),
-        ends_local=event.local_end.replace(tzinfo=None),
-        timezone=event.timezone,
-        venue_name=event.venue_name,
-        address=event.address,
-        place=event.place,
-        is_online=event.is_online,
-        online_url=event.online_url,
-        capacity=event.capacity,
-        min_going=event.min_going,
-        description=event.description,
-        tags=[tag.name for tag in event.tags],
-        access_features=list(event.access_features),
-        access_notes=event.access_notes,
-        cost=event.cost,
-    )
-    for name, value in changes.items():
-        setattr(details, name, value)
-    return details
+    return EventDetails.of(event, **changes)
 
 
 def edit_form(event: Event, **overrides) -> dict:
