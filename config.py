@@ -38,6 +38,7 @@ class Config:
     EVENTS_PER_PAGE = int(os.environ.get("EVENTS_PER_PAGE", "20"))
     # The shared feed holds at most this many events (Google ignores feeds over ~1 MB).
     FEED_MAX_EVENTS = int(os.environ.get("FEED_MAX_EVENTS", "1000"))
+    FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", "780000"))  # and under 800 KB, which Google needs
     EMAIL_LINK_MAX_AGE = int(os.environ.get("EMAIL_LINK_MAX_AGE", str(24 * 3600)))
 
     # Mail: with no MAIL_SERVER, messages are printed to the console.

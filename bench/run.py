@@ -20,6 +20,12 @@ How to read the numbers:
   opens a new TCP connection even though the client would keep it alive.
 - Memory is the resident set (VmRSS) of the gunicorn master and each worker after
   the load; a worker's RSS includes pages shared with the master.
+- The shared feed ``/calendar.ics`` is measured twice: full bodies (no validator sent),
+  and conditional requests that send the ETag of a first answer in ``If-None-Match``
+  (``/calendar.ics (304)``), which the server should answer with 304 and no body. Its
+  size, number of VEVENTs and the time of the first, uncached build (the first request
+  after gunicorn starts, so one worker renders it from the database) are reported
+  below the table. Each worker caches the feed's bytes on its own.
 """
 
 import argparse
@@ -28,6 +34,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -43,7 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv that runs this script
 RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
-PATHS = ["/", "/?kind=workshop", "/?page=50", "/events/1", "/healthz", "/static/site.css"]
+PATHS = ["/", "/?kind=workshop", "/?page=50", "/events/1", "/calendar.ics", "/healthz", "/static/site.css"]
+FEED = "/calendar.ics"
+FEED_LIMIT_BYTES = 800_000  # Google gives up on feeds of about 1 MB; stay well under
 WARMUP_REQUESTS = 20
 SECRET_KEY = "bench-secret"  # noqa: S105 - a throwaway key for a local, temporary server
 
@@ -58,10 +67,30 @@ class Measurement:
     p95_ms: float
     p99_ms: float
     statuses: dict[str, int] = field(default_factory=dict)
+    label: str = ""  # the table's name for the row, when it is not just the path
+    bytes_read: int = 0  # what the client read: headers and bodies with wrk, bodies with Python
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path
+
+
+@dataclass
+class FeedFacts:
+    """The shared feed as a subscriber's calendar app fetches it."""
+
+    bytes: int
+    vevents: int
+    etag: str
+    first_build_ms: float
+
+    @property
+    def under_limit(self) -> bool:
+        return self.bytes < FEED_LIMIT_BYTES
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -170,12 +199,18 @@ def memory(master: int) -> dict:
 
 def get(port: int, path: str) -> tuple[int, str]:
     """One request on a fresh connection: (status, Location header)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    status, headers, _body = fetch(port, path)
+    return status, headers.get("Location", "")
+
+
+def fetch(port: int, path: str, headers: dict | None = None, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """One request on a fresh connection: (status, headers, body)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
-        response.read()
-        return response.status, response.getheader("Location", "")
+        body = response.read()
+        return response.status, dict(response.getheaders()), body
     finally:
         connection.close()
 
@@ -195,15 +230,16 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def client_loop(port: int, path: str, deadline: float, latencies: list, statuses: dict) -> None:
-    """One connection's worth of load; http.client reopens it when the server closes it."""
+def client_loop(port: int, path: str, deadline: float, latencies: list, statuses: dict, headers: dict) -> None:
+    """One connection's worth of load; http.client reopens it when the server closes it.
+    Bytes read (bodies only: http.client hides the header bytes) go in statuses["bytes"]."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
-            response.read()
+            statuses["bytes"] = statuses.get("bytes", 0) + len(response.read())
             status = str(response.status)
         except (OSError, http.client.HTTPException) as error:
             connection.close()
@@ -219,13 +255,13 @@ def warm_up(port: int, path: str) -> None:
         get(port, path)
 
 
-def python_load(port: int, path: str, seconds: float, concurrency: int) -> Measurement:
+def python_load(port: int, path: str, seconds: float, concurrency: int, headers: dict | None = None) -> Measurement:
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[dict[str, int]] = [{} for _ in range(concurrency)]
     started = time.perf_counter()
     deadline = started + seconds
     threads = [
-        threading.Thread(target=client_loop, args=(port, path, deadline, latencies[n], statuses[n]))
+        threading.Thread(target=client_loop, args=(port, path, deadline, latencies[n], statuses[n], headers or {}))
         for n in range(concurrency)
     ]
     for thread in threads:
@@ -241,31 +277,71 @@ def summarise(path: str, elapsed: float, latencies: list[list[float]], statuses:
     for per_thread in statuses:
         for status, count in per_thread.items():
             counts[status] = counts.get(status, 0) + count
+    bytes_read = counts.pop("bytes", 0)
     errors = sum(count for status, count in counts.items() if not status.isdigit() or int(status) >= 400)
     p50, p95, p99 = (round(percentile(merged, fraction), 2) for fraction in (0.50, 0.95, 0.99))
-    return Measurement(path, len(merged), round(elapsed, 2), errors, p50, p95, p99, dict(sorted(counts.items())))
+    measurement = Measurement(path, len(merged), round(elapsed, 2), errors, p50, p95, p99, dict(sorted(counts.items())))
+    measurement.bytes_read = bytes_read
+    return measurement
 
 
 # --- wrk (preferred when installed) -----------------------------------------------
 
 WRK_SCRIPT = ROOT / "bench" / "wrk_summary.lua"
+# For the conditional feed requests: wrk_summary.lua's line, plus a count of 304 and
+# other statuses across wrk's threads (each thread runs its own Lua state).
+WRK_STATUS_SCRIPT = """
+dofile(%s)
+local summary_done = done
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_modified = 0; other = 0 end
+function response(status, headers, body)
+  if status == 304 then not_modified = not_modified + 1 else other = other + 1 end
+end
+done = function(summary, latency, requests)
+  local counted_304, counted_other = 0, 0
+  for _, thread in ipairs(threads) do
+    counted_304 = counted_304 + thread:get("not_modified")
+    counted_other = counted_other + thread:get("other")
+  end
+  io.write(string.format('STATUSES {"304": %%d, "other": %%d}\\n', counted_304, counted_other))
+  summary_done(summary, latency, requests)
+end
+"""
+UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
-def wrk_load(wrk: str, port: int, path: str, seconds: float, concurrency: int) -> Measurement:
+def wrk_load(
+    wrk: str, port: int, path: str, seconds: float, concurrency: int, headers: dict | None = None, workdir=None
+) -> Measurement:
     threads = str(min(concurrency, os.cpu_count() or 1))
     url = f"http://{HOST}:{port}{path}"
-    command = [wrk, "-t", threads, "-c", str(concurrency), "-d", f"{seconds:g}s", "-s", str(WRK_SCRIPT), url]
+    script = WRK_SCRIPT
+    if headers:  # count the statuses too, so the report can say how many answers were 304
+        script = Path(workdir) / "wrk_statuses.lua"
+        script.write_text(WRK_STATUS_SCRIPT % json.dumps(str(WRK_SCRIPT)))
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    command = [wrk, "-t", threads, "-c", str(concurrency), "-d", f"{seconds:g}s", *extra, "-s", str(script), url]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
     return parse_wrk(path, output)
 
 
 def parse_wrk(path: str, output: str) -> Measurement:
-    """Read the JSON line printed by wrk_summary.lua; wrk counts 4xx/5xx as status errors."""
+    """Read the JSON line printed by wrk_summary.lua; wrk counts 4xx/5xx as status errors.
+    Bytes read come from wrk's own "N requests in T, X read" line (3 significant digits)."""
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     summary = json.loads(line.removeprefix("BENCH "))
     p50, p95, p99 = (summary[f"p{n}_us"] / 1000 for n in (50, 95, 99))
     errors = summary["status_errors"] + summary["socket_errors"]
-    return Measurement(path, summary["requests"], summary["duration_us"] / 1e6, errors, p50, p95, p99)
+    measurement = Measurement(path, summary["requests"], summary["duration_us"] / 1e6, errors, p50, p95, p99)
+    read = re.search(r"requests in [^,]+, ([0-9.]+)([KMGT]?B) read", output)
+    if read:
+        measurement.bytes_read = round(float(read.group(1)) * UNITS[read.group(2)])
+    statuses = next((line for line in output.splitlines() if line.startswith("STATUSES ")), None)
+    if statuses:
+        measurement.statuses = json.loads(statuses.removeprefix("STATUSES "))
+    return measurement
 
 
 # --- report -----------------------------------------------------------------------
@@ -284,12 +360,34 @@ def print_report(report: dict) -> None:
     busiest = max(meta["load_average_at_start"], meta["load_average_at_end"])
     if busiest > meta["cpus"] / 2:
         print(f"warning: the machine was busy (1-min load average up to {busiest:g}); compare with care.")
-    width = max(len(row["path"]) for row in report["results"]) + 2
+    width = max(len(row["name"]) for row in report["results"]) + 2
     print(f"\n{'path':<{width}}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for row in report["results"]:
         latencies = "".join(f"{row[key]:>9.1f}" for key in ("p50_ms", "p95_ms", "p99_ms"))
-        print(f"{row['path']:<{width}}{row['rps']:>9.1f}{latencies}{row['errors']:>8}")
+        print(f"{row['name']:<{width}}{row['rps']:>9.1f}{latencies}{row['errors']:>8}")
+    print_feed(report["feed"], report["results"])
     print_memory(report["memory"])
+
+
+def print_feed(feed: dict, results: list[dict]) -> None:
+    """The shared feed's size and first build, and how its two rows of the table went."""
+    verdict = "under" if feed["under_limit"] else "OVER"
+    print(f"\nshared feed {FEED}:")
+    print(
+        f"  size: {feed['bytes']:,} bytes ({feed['bytes'] / 1024:.1f} KiB), {feed['vevents']:,} VEVENTs; "
+        f"{verdict} the {FEED_LIMIT_BYTES:,}-byte limit"
+    )
+    print(f"  first (uncached) build: {feed['first_build_ms']:.1f} ms (the first request after gunicorn started)")
+    for row in results:
+        if row["path"] != FEED:
+            continue
+        per_answer = row["bytes_read"] / row["requests"] if row["requests"] else 0
+        line = f"  {row['name']}: {row['rps']:.1f} req/s, {per_answer:,.0f} bytes read per answer"
+        if row["label"]:
+            answered = sum(row["statuses"].values())
+            share = row["statuses"].get("304", 0) / answered if answered else 0.0
+            line += f", {share:.1%} of answers were 304"
+        print(line)
 
 
 def print_memory(usage: dict) -> None:
@@ -309,19 +407,55 @@ def write_json(report: dict) -> Path:
 # --- main -------------------------------------------------------------------------
 
 
-def measure_all(port: int, args: argparse.Namespace) -> list[Measurement]:
+def first_feed(port: int) -> FeedFacts:
+    """Fetch the shared feed once on a fresh server: its size, VEVENTs, ETag and build time."""
+    started = time.perf_counter()
+    status, headers, body = fetch(port, FEED, timeout=120)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if status != 200 or not headers.get("ETag"):
+        raise RuntimeError(f"{FEED} answered {status} (ETag {headers.get('ETag')!r}); expected 200 with an ETag")
+    return FeedFacts(len(body), body.count(b"BEGIN:VEVENT"), headers["ETag"], round(elapsed_ms, 1))
+
+
+def check_not_modified(port: int, etag: str, tries: int = 8) -> None:
+    """Every worker builds the same bytes, so each must answer the first ETag with 304."""
+    for _ in range(tries):
+        status, _headers, body = fetch(port, FEED, {"If-None-Match": etag})
+        if status != 304 or body:
+            raise RuntimeError(f"{FEED} with If-None-Match {etag} answered {status} with {len(body)} bytes")
+
+
+def load(port: int, path: str, args: argparse.Namespace, workdir: Path, headers: dict | None = None):
     wrk = shutil.which("wrk")
+    if wrk:
+        return wrk_load(wrk, port, path, args.seconds, args.concurrency, headers, workdir)
+    return python_load(port, path, args.seconds, args.concurrency, headers)
+
+
+def measure_all(port: int, args: argparse.Namespace, workdir: Path) -> tuple[list[Measurement], FeedFacts]:
+    feed = first_feed(port)  # before anything else, so no worker has the feed cached yet
+    print(
+        f"  {FEED}: {feed.bytes:,} bytes, {feed.vevents} VEVENTs, first build {feed.first_build_ms:.0f} ms", flush=True
+    )
     paths = [canonical_path(port, path) if path.startswith("/events/") else path for path in PATHS]
     measurements = []
     for path in paths:
         warm_up(port, path)
-        if wrk:
-            measurement = wrk_load(wrk, port, path, args.seconds, args.concurrency)
-        else:
-            measurement = python_load(port, path, args.seconds, args.concurrency)
+        measurement = load(port, path, args, workdir)
         print(f"  {path}: {measurement.rps:.1f} req/s, {measurement.errors} errors", flush=True)
         measurements.append(measurement)
-    return measurements
+        if path == FEED:
+            measurements.append(measure_not_modified(port, args, workdir, feed.etag))
+    return measurements, feed
+
+
+def measure_not_modified(port: int, args: argparse.Namespace, workdir: Path, etag: str) -> Measurement:
+    """The feed as calendar apps poll it: If-None-Match with the ETag they hold."""
+    check_not_modified(port, etag)
+    measurement = load(port, FEED, args, workdir, {"If-None-Match": etag})
+    measurement.label = f"{FEED} (304)"
+    print(f"  {measurement.label}: {measurement.rps:.1f} req/s, {measurement.errors} errors", flush=True)
+    return measurement
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
@@ -335,17 +469,17 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         try:
             wait_until_healthy(server, port)
             print(f"gunicorn up on {HOST}:{port}; measuring ...", flush=True)
-            measurements = measure_all(port, args)
+            measurements, feed = measure_all(port, args, workdir)
             usage = memory(server.pid)
         finally:
             stop_gunicorn(server)
-    report = build_report(args, seeding_seconds, measurements, usage)
+    report = build_report(args, seeding_seconds, measurements, usage, feed)
     if any(m.errors for m in measurements):
         keep_log(log_path, report)
     return report
 
 
-def build_report(args, seeding_seconds: float, measurements: list[Measurement], usage: dict) -> dict:
+def build_report(args, seeding_seconds: float, measurements: list[Measurement], usage: dict, feed: FeedFacts) -> dict:
     meta = {
         "events": args.events,
         "people": args.people,
@@ -360,8 +494,15 @@ def build_report(args, seeding_seconds: float, measurements: list[Measurement], 
         "python": platform.python_version(),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    results = [asdict(m) | {"rps": round(m.rps, 1)} for m in measurements]
-    return {"meta": meta, "seeding_seconds": round(seeding_seconds, 2), "results": results, "memory": usage}
+    results = [asdict(m) | {"rps": round(m.rps, 1), "name": m.name} for m in measurements]
+    feed_facts = asdict(feed) | {"path": FEED, "under_limit": feed.under_limit, "limit_bytes": FEED_LIMIT_BYTES}
+    return {
+        "meta": meta,
+        "seeding_seconds": round(seeding_seconds, 2),
+        "results": results,
+        "feed": feed_facts,
+        "memory": usage,
+    }
 
 
 def keep_log(log_path: Path, report: dict) -> None:
@@ -381,7 +522,9 @@ def main(argv=None) -> int:
     print(f"\nresults written to {write_json(report).relative_to(ROOT)}")
     if "gunicorn_log" in report:
         print(f"errors under load: see {report['gunicorn_log']}")
-    return 1 if "gunicorn_log" in report else 0
+    if not report["feed"]["under_limit"]:
+        print(f"the shared feed is {report['feed']['bytes']:,} bytes: over the {FEED_LIMIT_BYTES:,}-byte limit")
+    return 1 if "gunicorn_log" in report or not report["feed"]["under_limit"] else 0
 
 
 if __name__ == "__main__":

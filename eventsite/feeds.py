@@ -52,8 +52,11 @@ _cache_lock = Lock()
 def shared_feed(filters: EventFilters, name: str) -> Feed:
     """The shared feed for these filters, rebuilt only when an event changed."""
     now = utcnow()
-    newest, count = db.session.execute(select(func.max(Event.updated_at), func.count()).select_from(Event)).one()
-    key = (filters, name, newest, count, now.date(), current_app.config["FEED_MAX_EVENTS"])
+    # Events are never deleted (hidden or cancelled instead), and every change moves
+    # updated_at, so the newest updated_at (one index lookup) says whether anything changed.
+    newest = db.session.scalar(select(func.max(Event.updated_at)))
+    config = current_app.config
+    key = (filters, name, newest, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -91,10 +94,14 @@ def shared_feed_events(filters: EventFilters, now: datetime, limit: int) -> list
 def _build_shared_feed(filters: EventFilters, name: str, now: datetime, newest: datetime | None) -> Feed:
     events = shared_feed_events(filters, now, current_app.config["FEED_MAX_EVENTS"])
     counts = attendance_by_event(events)
-    entries = [_shared_entry(event, counts[event.id]) for event in events]
     site = current_app.config["SITE_NAME"]
-    body = calendar_bytes(entries, name=name, description=f"Gatherings on {site}", url_for_event=event_url)
-    return _feed(body, newest, now)
+    budget = current_app.config["FEED_MAX_BYTES"]
+    while True:  # long descriptions can make even FEED_MAX_EVENTS too big: drop the farthest
+        entries = [_shared_entry(event, counts[event.id]) for event in events]
+        body = calendar_bytes(entries, name=name, description=f"Gatherings on {site}", url_for_event=event_url)
+        if len(body) <= budget or len(events) <= 1:
+            return _feed(body, newest, now)
+        events = events[: min(len(events) - 1, len(events) * budget // len(body))]
 
 
 def _shared_entry(event: Event, counts: Attendance) -> FeedEntry:
@@ -246,7 +253,9 @@ def _place(event: Event) -> str:
 def month_events(filters: EventFilters, first_day: date, last_day: date) -> list[Event]:
     """Published and cancelled events overlapping the days shown, soonest first."""
     zone = current_app.config["ZONE"]
-    month = EventFilters(filters.kind, filters.place, filters.online, filters.tag, first_day, last_day)
+    # A day either side: each event sits under its own local date, which may differ from the site's.
+    widened = (first_day - timedelta(days=1), last_day + timedelta(days=1))
+    month = EventFilters(filters.kind, filters.place, filters.online, filters.tag, *widened)
     query = apply_filters(select(Event).where(Event.status.in_(PUBLIC)), month, zone)
     query = query.options(selectinload(Event.place)).order_by(Event.starts_at, Event.id)
     return list(db.session.scalars(query.limit(current_app.config["FEED_MAX_EVENTS"])))

@@ -398,6 +398,16 @@ class FilterForm(BaseForm):
             date_to=value["date_to"],
         )
 
+    def feed_args(self) -> dict[str, str]:
+        """The feed's query for the filters that apply: an invalid one is explained, not kept."""
+        filters = self.to_filters()
+        args = {
+            "kind": filters.kind.value if filters.kind else "",
+            "place": ONLINE if filters.online else filters.place,
+            "tag": filters.tag,
+        }
+        return {name: value for name, value in args.items() if value}
+
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("“To” must not be before “From”.")

@@ -1,7 +1,7 @@
 """Calendar feeds (shared and personal), subscribing, and the month view."""
 
 import calendar as stdlib_calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -57,7 +57,8 @@ def feed_title(filters: EventFilters, all_places) -> str:
 @bp.get("/calendar.ics")
 def shared():
     """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable)."""
-    all_places = places()
+    # The places are only needed (and only queried) to check a ?place= filter.
+    all_places = places() if request.args.get("place") else []
     form = FilterForm(request.args, places=all_places)
     filters = form.to_filters()
     if any(form[name].errors for name in FEED_FILTERS):
@@ -86,8 +87,9 @@ def rotate():
 @bp.get("/calendar/<int:year>/<int:month>")
 def month(year=None, month=None):
     """A month of gatherings, with the list's filters; days listed in text, not only a grid."""
-    today = date.today()
-    year, month = year or today.year, month or today.month
+    today = datetime.now(current_app.config["ZONE"]).date()
+    if year is None:
+        year, month = today.year, today.month
     if not (2000 <= year <= 2999 and 1 <= month <= 12):
         abort(404)
     weeks = stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -105,7 +107,7 @@ def month(year=None, month=None):
         previous=(previous.year, previous.month),
         following=(following.year, following.month),
         today=today,
-        args={key: value for key, value in request.args.items() if key in FEED_FILTERS},
+        args=form.feed_args(),
     )
 
 

@@ -30,7 +30,7 @@ def index():
         page=page,
         days=by_local_day(page.items),
         attendance=attendance_by_event(page.items),
-        feed_args={key: value for key, value in request.args.items() if key in ("kind", "place", "tag") and value},
+        feed_args=form.feed_args(),
         filtered=any(request.args.get(name) for name in ("kind", "place", "tag", "date_from", "date_to")),
     )
 
