@@ -14,6 +14,9 @@ run: $(VENV)/.runtime ## set up, migrate, load demo data (if empty) and serve on
 test: $(VENV)/.dev ## lint, then the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+# ical.js (Thunderbird's parser, for tests/test_feeds.py), from the committed lock file:
+	@if command -v npm >/dev/null && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then \
+		echo "npm ci --silent"; npm ci --silent; fi
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev

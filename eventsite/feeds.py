@@ -25,7 +25,7 @@ from eventsite.extensions import db
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.listing import EventFilters, apply_filters
 from eventsite.mail import external_url
-from eventsite.models import Event, EventHost, EventStatus, Person, Rsvp, RsvpStatus
+from eventsite.models import Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus
 from eventsite.rsvps import Attendance, attendance_by_event, waitlist_position
 
 WINDOW_PAST = timedelta(days=30)
@@ -107,7 +107,8 @@ def _build_shared_feed(filters: EventFilters, name: str, now: datetime, newest: 
 def _shared_entry(event: Event, counts: Attendance) -> FeedEntry:
     """Counts in the description; below its "goes ahead if N are in" an event is TENTATIVE."""
     below_threshold = event.min_going is not None and counts.going < event.min_going
-    return FeedEntry(event, "TENTATIVE" if below_threshold else None, attendance_note(event, counts))
+    status = "TENTATIVE" if below_threshold else None
+    return FeedEntry(event, status, attendance_note(event, counts), short=True)
 
 
 def attendance_note(event: Event, counts: Attendance) -> str:
@@ -188,7 +189,9 @@ def _newest_change_for(person: Person) -> datetime | None:
     """The newest change to any event this person answered (any answer) or hosts."""
     answered = select(Rsvp.event_id).where(Rsvp.person_id == person.id)
     hosted = select(EventHost.event_id).where(EventHost.person_id == person.id)
-    query = select(func.max(Event.updated_at)).where(or_(Event.id.in_(answered), Event.id.in_(hosted)))
+    hosted_once = select(EventChange.event_id).where(EventChange.person_id == person.id)  # e.g. stepped down
+    events = or_(Event.id.in_(answered), Event.id.in_(hosted), Event.id.in_(hosted_once))
+    query = select(func.max(Event.updated_at)).where(events)
     return db.session.scalar(query)
 
 

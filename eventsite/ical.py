@@ -26,6 +26,7 @@ from eventsite.vtimezones import UTC_ZONES, vtimezone
 
 PRODID = "-//eventsite//eventsite//EN"
 FEED_REFRESH = timedelta(hours=1)
+SHORT_DESCRIPTION = 160  # characters of the host's text in the shared feed
 METHODS = frozenset({"REQUEST", "CANCEL"})
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
 # Control characters (RFC 5545 forbids them in TEXT) and Unicode line separators,
@@ -46,6 +47,8 @@ class FeedEntry:
     status: str | None = None
     extra_description: str = ""
     private_details: bool = False
+    # The shared feed cuts the host's text (the page has all of it), so 1,000 events fit in 800 KB.
+    short: bool = False
 
 
 # -- the public API ---------------------------------------------------------------
@@ -204,8 +207,15 @@ def _description(entry: FeedEntry, status: str, url: str) -> str:
     cancelled = ""
     if status == "CANCELLED":
         cancelled = f"This gathering is cancelled. {event.cancel_message}".strip()
-    parts = (entry.extra_description, cancelled, event.description, _private_note(entry), url)
+    parts = (entry.extra_description, cancelled, _host_text(entry), _private_note(entry), url)
     return "\n\n".join(_clean(part).strip() for part in parts if part.strip())
+
+
+def _host_text(entry: FeedEntry) -> str:
+    text = entry.event.description
+    if entry.short and len(text) > SHORT_DESCRIPTION:
+        return text[:SHORT_DESCRIPTION].rsplit(" ", 1)[0] + " …"
+    return text
 
 
 def _private_note(entry: FeedEntry) -> str:
