@@ -29,14 +29,12 @@ How to read the numbers:
 """
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -54,6 +52,9 @@ PATHS = ["/", "/?kind=workshop", "/?page=50", "/events/1", "/calendar.ics", "/he
 FEED = "/calendar.ics"
 FEED_LIMIT_BYTES = 800_000  # Google gives up on feeds of about 1 MB; stay well under
 WARMUP_REQUESTS = 20
+sys.path.insert(0, str(ROOT))
+from tests.loadtools import child_pids, stop  # noqa: E402 - the repository's own helpers
+
 SECRET_KEY = "bench-secret"  # noqa: S105 - a throwaway key for a local, temporary server
 
 
@@ -156,27 +157,6 @@ def wait_until_healthy(server: subprocess.Popen, port: int, timeout: float = 30)
             pass
         time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz in time")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    """Terminate the master, which stops its workers; if it hangs, kill it and them."""
-    workers = child_pids(server.pid)
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-        for pid in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
-def child_pids(pid: int) -> list[int]:
-    pids = []
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
-        pids += [int(child) for child in children.read_text().split()]
-    return sorted(pids)
 
 
 def rss_kib(pid: int) -> int:
@@ -472,7 +452,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             measurements, feed = measure_all(port, args, workdir)
             usage = memory(server.pid)
         finally:
-            stop_gunicorn(server)
+            stop(server)
     report = build_report(args, seeding_seconds, measurements, usage, feed)
     if any(m.errors for m in measurements):
         keep_log(log_path, report)

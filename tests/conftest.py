@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from flask import g
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from config import Config, database_url
 from eventsite import create_app
@@ -248,6 +248,26 @@ class Auth:
 @pytest.fixture
 def auth(client, mailbox):
     return Auth(client, mailbox)
+
+
+# -- SQL counting ------------------------------------------------------------------------
+
+
+def statements_for(client, path: str) -> list[str]:
+    """The SQL a GET of ``path`` sends, starting from an empty session (nothing cached)."""
+    db.session.remove()
+    statements = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.text
+    return statements
 
 
 # -- CI: nothing may be skipped -----------------------------------------------------------

@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from eventsite.database import utcnow
 from eventsite.demo import seed_bulk
 from eventsite.extensions import db
 from eventsite.models import Event, Place
+from tests.conftest import statements_for
 
 MAX_STATEMENTS = 10
 
@@ -30,23 +30,6 @@ def seed_upcoming(events: int) -> None:
         if row.place is None:
             row.place, row.is_online = place, False
     db.session.commit()
-
-
-def statements_for(client, path: str) -> list[str]:
-    """The SQL a GET of ``path`` sends, starting from an empty session (nothing cached)."""
-    db.session.remove()
-    statements = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, response.text
-    return statements
 
 
 def first_event_path() -> str:

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -41,7 +40,7 @@ from eventsite.rsvps import (
     waitlist_position,
 )
 from eventsite.views.events import REMEMBERED_ANSWERS
-from tests.conftest import future_local
+from tests.conftest import future_local, statements_for
 
 GOING, MAYBE, NOT_GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING, RsvpStatus.WAITLISTED
 HOST = "hana@example.org"
@@ -931,23 +930,6 @@ def add_going(event_id: int, count: int, start: int) -> None:
         db.session.add(who)
         db.session.add(Rsvp(event_id=event_id, person=who, status=GOING, guests=0, show_name=True))
     db.session.commit()
-
-
-def statements_for(client, path: str) -> list[str]:
-    """The SQL a GET of ``path`` sends, starting from an empty session (nothing cached)."""
-    db.session.remove()
-    statements = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, response.text
-    return statements
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "host"])
