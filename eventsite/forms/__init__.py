@@ -1,0 +1,24 @@
+"""Flask-WTF forms, one module per area; everything is importable from here."""
+
+from eventsite.forms.answers import MessageForm, RsvpForm
+from eventsite.forms.base import ONLINE, ActionForm, BaseForm
+from eventsite.forms.events import CancelForm, EventForm, ProposeForm, ReportForm
+from eventsite.forms.filters import FilterForm
+from eventsite.forms.people import CohostForm, DeleteAccountForm, EmailForm, PlaceForm
+
+__all__ = [
+    "ONLINE",
+    "ActionForm",
+    "BaseForm",
+    "CancelForm",
+    "CohostForm",
+    "DeleteAccountForm",
+    "EmailForm",
+    "EventForm",
+    "FilterForm",
+    "MessageForm",
+    "PlaceForm",
+    "ProposeForm",
+    "ReportForm",
+    "RsvpForm",
+]

@@ -1,0 +1,116 @@
+"""The forms' shared parts: text clean-up, control characters, fields and validators with our messages.
+
+Rules that need the database or the clock (a start in the past, a DST gap)
+live in the domain modules and come back as ``InvalidInput`` for a field.
+"""
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
+
+from eventsite.errors import InvalidInput
+from eventsite.models import KIND_LABELS, EventKind
+from eventsite.text import has_control_chars, normalise_tag, parse_tags, split_tags
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+DATETIME_MESSAGE = "Enter a date and time, for example 2027-03-14 19:00."
+ONLINE = "online"
+KINDS_BY_VALUE = {kind.value: kind for kind in EventKind}
+
+
+def _strip(value):
+    """Trim text; a field missing from the request becomes empty text, never None."""
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Strips text and refuses control characters in every text field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if unbound_field.field_class in (StringField, EmailField, TextAreaField):
+                options.setdefault("filters", []).append(_strip)
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            data = field.data if isinstance(field.data, str) else ""
+            multiline = isinstance(field, TextAreaField)
+            if data and has_control_chars(data, multiline=multiline):
+                field.errors = [*field.errors, "This contains characters that cannot be used here."]
+                valid = False
+        return valid
+
+    def add_error(self, error: InvalidInput) -> None:
+        """Show a domain rule's message beside its field (or the form's first)."""
+        field = getattr(self, error.field, None) or next(iter(self))
+        field.errors = [*field.errors, error.message]
+
+
+class ActionForm(BaseForm):
+    """No fields: a CSRF token for one-button POST actions."""
+
+
+LINK_MESSAGE = "Give a full web link starting with https:// (or http://)."
+
+
+def web_link(form, field) -> None:
+    if not field.data:
+        return
+    try:
+        parts = urlsplit(field.data)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValidationError(LINK_MESSAGE) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in field.data:
+        raise ValidationError(LINK_MESSAGE)
+
+
+def tag_list(form, field) -> None:
+    typed = split_tags(field.data or "")
+    if any(not normalise_tag(tag) for tag in typed):
+        raise ValidationError("Tags may use letters, numbers and hyphens.")
+    if len(parse_tags(field.data or "")) > 10:
+        raise ValidationError("Use at most 10 tags.")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time field whose message for unreadable input is ours."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DATETIME_MESSAGE) from None
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Give a whole number, like 20, or leave it empty.") from None
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def kind_choices(empty_label: str) -> list[SelectChoice]:
+    return choices([("", empty_label), *((kind.value, label) for kind, label in KIND_LABELS.items())])
+
+
+def place_choices(empty_label: str, places) -> list[SelectChoice]:
+    return choices([("", empty_label), (ONLINE, "Online"), *((place.slug, place.name) for place in places)])

@@ -1,0 +1,210 @@
+"""Proposing, editing, cancelling and reporting a gathering."""
+
+from flask import current_app
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventsite.database import utcnow
+from eventsite.errors import InvalidInput
+from eventsite.events import EventDetails, resolve_times
+from eventsite.forms.base import (
+    DATETIME_FORMATS,
+    DATETIME_MESSAGE,
+    ONLINE,
+    BaseForm,
+    LocalDateTimeField,
+    WholeNumberField,
+    choices,
+    kind_choices,
+    place_choices,
+    tag_list,
+    web_link,
+)
+from eventsite.models import ACCESS_FEATURES, Event, EventKind
+from eventsite.text import parse_tags
+from eventsite.times import timezone_names
+
+
+class EventForm(BaseForm):
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Give your gathering a title."), Length(max=120)],
+    )
+    kind = SelectField(
+        "Kind",
+        choices=lambda: kind_choices("Choose a kind"),
+        validators=[InputRequired("Choose what kind of gathering this is.")],
+    )
+    starts_at = LocalDateTimeField(
+        "Starts",
+        format=DATETIME_FORMATS,
+        validators=[InputRequired(DATETIME_MESSAGE)],
+        description="Local time, in the time zone below.",
+    )
+    ends_at = LocalDateTimeField(
+        "Ends",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        description="Optional: two hours after the start if left empty.",
+    )
+    timezone = SelectField("Time zone", validators=[InputRequired()])
+    place = SelectField("Place", validators=[InputRequired("Choose the locality, or “Online”.")])
+    venue_name = StringField("Venue", validators=[Length(max=120)], description="A pub, café, community centre…")
+    address = StringField("Address", validators=[Length(max=300)])
+    online_url = StringField(
+        "Online link",
+        validators=[Length(max=500), web_link],
+        description="For an online session (or a hybrid one).",
+    )
+    capacity = WholeNumberField(
+        "Capacity",
+        validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
+        description="Optional: leave empty for no limit.",
+    )
+    min_going = WholeNumberField(
+        "Goes ahead if at least … people are in",
+        validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
+        description="Optional.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Length(max=10_000)],
+        description="Markdown works: **bold**, *italic*, [links](https://example.org), lists.",
+    )
+    tags = StringField(
+        "Tags",
+        validators=[Length(max=300), tag_list],
+        description="Themes, separated by commas: frailty, zero-suicide.",
+    )
+    access_features = SelectMultipleField(
+        "Accessibility",
+        choices=choices(ACCESS_FEATURES.items()),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
+    )
+    access_notes = StringField("Other access details", validators=[Length(max=500)])
+    cost = StringField("Cost", default="Free", validators=[Length(max=80)])
+    max_guests = WholeNumberField(
+        "Guests each person may bring",
+        default=0,
+        validators=[Optional(), NumberRange(0, 20, "Give a number from 0 to 20.")],
+        description="Guests count against the capacity.",
+    )
+    rsvp_closes_at = LocalDateTimeField(
+        "Answers close",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        description="Optional: when people can no longer say they are coming. Leave empty to close at the start.",
+    )
+    address_for_attendees = BooleanField("Show the exact address only to people going")
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_names()
+        self.place.choices = place_choices("Choose a place", places)
+        if not self.timezone.data:
+            self.timezone.data = current_app.config["TIMEZONE"]
+
+    def details(self, places) -> EventDetails:
+        """What was typed, as the domain's EventDetails."""
+        by_slug = {place.slug: place for place in places}
+        return EventDetails(
+            title=self.title.data,
+            kind=EventKind(self.kind.data),
+            starts_local=self.starts_at.data,
+            ends_local=self.ends_at.data,
+            timezone=self.timezone.data,
+            is_online=self.place.data == ONLINE,
+            place=by_slug.get(self.place.data),
+            venue_name=self.venue_name.data,
+            address=self.address.data,
+            online_url=self.online_url.data,
+            capacity=self.capacity.data,
+            min_going=self.min_going.data,
+            description=self.description.data,
+            tags=parse_tags(self.tags.data),
+            access_features=self.access_features.data,
+            access_notes=self.access_notes.data,
+            cost=self.cost.data,
+            max_guests=self.max_guests.data or 0,
+            rsvp_closes_local=self.rsvp_closes_at.data,
+            address_for_attendees=self.address_for_attendees.data,
+        )
+
+    @staticmethod
+    def data_for(event: Event) -> dict:
+        """An event as the form shows it: local times, the place's slug, tags as text."""
+        return {
+            "title": event.title,
+            "kind": event.kind.value,
+            "starts_at": event.local_start.replace(tzinfo=None),
+            "ends_at": event.local_end.replace(tzinfo=None),
+            "timezone": event.timezone,
+            "place": ONLINE if event.is_online else (event.place.slug if event.place else ""),
+            "venue_name": event.venue_name,
+            "address": event.address,
+            "online_url": event.online_url,
+            "capacity": event.capacity,
+            "min_going": event.min_going,
+            "description": event.description,
+            "tags": ", ".join(tag.name for tag in event.tags),
+            "access_features": event.access_features,
+            "access_notes": event.access_notes,
+            "cost": event.cost,
+            "max_guests": event.max_guests,
+            "rsvp_closes_at": event.rsvp_closes_at.astimezone(event.zone).replace(tzinfo=None)
+            if event.rsvp_closes_at
+            else None,
+            "address_for_attendees": event.address_for_attendees,
+        }
+
+    def validate_timezone(self, field) -> None:
+        if field.data not in timezone_names():
+            raise ValidationError("Choose a time zone from the list.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also check the times against the rules now, so every message shows at once."""
+        valid = super().validate(extra_validators)
+        times = (self.starts_at, self.ends_at, self.timezone)
+        if self.starts_at.data and not any(field.errors for field in times):
+            try:
+                resolve_times(self.starts_at.data, self.ends_at.data, self.timezone.data, utcnow())
+            except InvalidInput as error:
+                self.add_error(error)
+                valid = False
+        return valid
+
+
+class ProposeForm(EventForm):
+    """Proposing asks a person who is not signed in for a name and an email."""
+
+    name = StringField("Your name", validators=[Length(max=100)])
+    email = EmailField(
+        "Your email",
+        validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
+        description="We email you a link to confirm. It is never shown to anyone.",
+    )
+
+
+class CancelForm(BaseForm):
+    message = TextAreaField(
+        "Message to people",
+        validators=[Length(max=500)],
+        description="Optional: a line on why, shown on the event page.",
+    )
+
+
+class ReportForm(BaseForm):
+    reason = TextAreaField(
+        "What is wrong?",
+        validators=[DataRequired("Say briefly what is wrong, so a steward can look."), Length(max=1000)],
+    )

@@ -1,0 +1,70 @@
+"""The list's filters (a GET form)."""
+
+from datetime import date
+
+from wtforms import (
+    DateField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import Length, Optional, ValidationError
+
+from eventsite.forms.base import (
+    KINDS_BY_VALUE,
+    ONLINE,
+    BaseForm,
+    kind_choices,
+    place_choices,
+)
+from eventsite.listing import EventFilters
+from eventsite.text import normalise_tag
+
+
+def plausible_date(form, field) -> None:
+    if field.data and not date(2000, 1, 1) <= field.data <= date(2999, 12, 31):
+        raise ValidationError("Choose a date between the years 2000 and 2999.")
+
+
+class FilterForm(BaseForm):
+    """The list's filters: a GET form, so no CSRF token; bad values are reported, not fatal."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Kind", choices=lambda: kind_choices("Any kind"), validators=[Optional()])
+    place = SelectField("Place", validators=[Optional()])
+    tag = StringField("Tag", validators=[Optional(), Length(max=40)])
+    date_from = DateField("From", validators=[Optional(), plausible_date])
+    date_to = DateField("To", validators=[Optional(), plausible_date])
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.place.choices = place_choices("Anywhere", places)
+
+    def to_filters(self) -> EventFilters:
+        """The filters whose values are valid; each invalid one shows its message instead."""
+        self.validate()
+        value = {field.name: None if field.errors else field.data for field in self}
+        place = (value["place"] or "").strip()
+        return EventFilters(
+            kind=KINDS_BY_VALUE.get(value["kind"]),
+            place="" if place == ONLINE else place,
+            online=place == ONLINE,
+            tag=normalise_tag(value["tag"] or ""),
+            date_from=value["date_from"],
+            date_to=value["date_to"],
+        )
+
+    def feed_args(self) -> dict[str, str]:
+        """The feed's query for the filters that apply: an invalid one is explained, not kept."""
+        filters = self.to_filters()
+        args = {
+            "kind": filters.kind.value if filters.kind else "",
+            "place": ONLINE if filters.online else filters.place,
+            "tag": filters.tag,
+        }
+        return {name: value for name, value in args.items() if value}
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("“To” must not be before “From”.")
