@@ -60,6 +60,9 @@ class Config:
     # Generous: a whole team behind one hospital address may answer within a minute.
     RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "60 per minute")
 
+    # Which sites may show /embed in an iframe (a CSP frame-ancestors value).
+    EMBED_FRAME_ANCESTORS = os.environ.get("EMBED_FRAME_ANCESTORS", "*")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from config import DEV_SECRET_KEY, Config
-from eventsite import database, mail, models  # noqa: F401 - models register their tables
+from eventsite import database, mail, models, security  # noqa: F401 - models register their tables
 from eventsite.cli import commands
 from eventsite.extensions import csrf, db, limiter, login_manager, migrate
 from eventsite.moderation import MODERATION_MODES
@@ -18,6 +18,7 @@ from eventsite.views import feeds as feed_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
 from eventsite.views import rsvps as rsvp_views
+from eventsite.views import sharing as sharing_views
 from eventsite.views import stewards as steward_views
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +55,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     database.init_app(app)
     mail.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    for views in (main_views, event_views, rsvp_views, feed_views, me_views, auth_views, steward_views):
+    for views in (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views):
         app.register_blueprint(views.bp)
     error_views.init_app(app)

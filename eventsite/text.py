@@ -1,5 +1,6 @@
 """Text rules: slugs, tags, control characters and Markdown through a sanitiser."""
 
+import html
 import re
 import unicodedata
 
@@ -47,6 +48,13 @@ def split_tags(value: str) -> list[str]:
 def parse_tags(value: str) -> list[str]:
     """Normalised tag names, without repeats."""
     return list(dict.fromkeys(name for name in map(normalise_tag, split_tags(value)) if name))
+
+
+def summary_text(source: str, length: int = 200) -> str:
+    """Plain text for previews (link cards, JSON-LD): the Markdown's words, cut at a word."""
+    text = " ".join(nh3.clean(_markdown.render(source), tags=set()).split())
+    text = html.unescape(text)
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
 
 
 def render_markdown(source: str) -> Markup:

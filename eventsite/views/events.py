@@ -22,7 +22,8 @@ from eventsite.rsvps import (
     sees_private_details,
     waitlist_position,
 )
-from eventsite.text import render_markdown
+from eventsite.sharing import json_ld
+from eventsite.text import render_markdown, summary_text
 
 bp = Blueprint("events", __name__)
 MAX_ID = 2**31 - 1
@@ -74,6 +75,8 @@ def event_page(event: Event, rsvp_form: RsvpForm | None = None) -> dict:
         rsvp_form = RsvpForm(data=data)
     return {
         "event": event,
+        "json_ld": json_ld(event, summary_text(event.description)),
+        "summary": summary_text(event.description),
         "description": render_markdown(event.description),
         "attendance": attendance(event),
         "names": public_names(event),

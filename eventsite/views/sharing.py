@@ -1,0 +1,51 @@
+"""Sharing: the Atom feed of new gatherings, the read-only JSON API and the embeddable list."""
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from eventsite.database import utcnow
+from eventsite.forms import FilterForm
+from eventsite.listing import by_local_day, places, upcoming_page
+from eventsite.rsvps import attendance_by_event
+from eventsite.sharing import api_page, event_url, feed_updated, newest_proposals
+
+bp = Blueprint("sharing", __name__)
+EMBED_EVENTS = 10
+
+
+@bp.get("/feed.atom")
+def atom():
+    """Atom feed of newly proposed gatherings (for feed readers and newsletters)."""
+    events = newest_proposals()
+    updated = feed_updated(events) or utcnow()
+    body = render_template("sharing/feed.xml", events=events, updated=updated, event_url=event_url)
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response
+
+
+@bp.get("/api/events")
+def api_events():
+    """Read-only JSON of upcoming published gatherings; the list's filters; ?page= and ?per_page=."""
+    form = FilterForm(request.args, places=places())
+    filters = form.to_filters()
+    errors = {field.name: field.errors for field in form if field.errors}
+    if errors:
+        return jsonify({"errors": errors}), 400
+    data = api_page(filters, request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int))
+    response = jsonify(data)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/embed")
+def embed():
+    """The next gatherings (with the list's filters) for a partner site's iframe."""
+    form = FilterForm(request.args, places=places())
+    page = upcoming_page(form.to_filters(), current_app.config["ZONE"], 1, EMBED_EVENTS)
+    return render_template(
+        "sharing/embed.html",
+        days=by_local_day(page.items),
+        attendance=attendance_by_event(page.items),
+        feed_args=form.feed_args(),
+    )
