@@ -30,11 +30,13 @@ def api_events():
     filters = form.to_filters()
     errors = {field.name: field.errors for field in form if field.errors}
     if errors:
-        return jsonify({"errors": errors}), 400
-    data = api_page(filters, request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int))
-    response = jsonify(data)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "public, max-age=300"
+        response = jsonify({"errors": errors})
+        response.status_code = 400
+    else:
+        page, per_page = request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int)
+        response = jsonify(api_page(filters, page, per_page))
+        response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # partner sites' scripts may read answers and errors
     return response
 
 
