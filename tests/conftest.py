@@ -21,6 +21,7 @@ from eventsite import create_app
 from eventsite.database import utcnow
 from eventsite.events import EventDetails, propose_event
 from eventsite.extensions import db
+from eventsite.forms import EventForm
 from eventsite.models import EventKind, EventStatus, Person, Place
 
 LONDON = ZoneInfo("Europe/London")
@@ -248,6 +249,21 @@ class Auth:
 @pytest.fixture
 def auth(client, mailbox):
     return Auth(client, mailbox)
+
+
+# -- forms as a browser posts them ---------------------------------------------------------
+
+
+def edit_form(event, **overrides) -> dict:
+    """The edit form posted back unchanged (what ``EventForm.data_for`` shows), with ``overrides``."""
+    data = {}
+    for name, value in EventForm.data_for(event).items():
+        if value is None or value is False:
+            continue  # an empty field, or an unticked box, is not sent
+        if isinstance(value, datetime):
+            value = value.strftime("%Y-%m-%dT%H:%M")
+        data[name] = "y" if value is True else value if isinstance(value, list) else str(value)
+    return {**data, **overrides}
 
 
 # -- SQL counting ------------------------------------------------------------------------

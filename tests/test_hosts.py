@@ -17,38 +17,11 @@ from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.events import EventDetails, add_cohost, can_edit, cancel_event, edit_event, hand_over, step_down
 from eventsite.extensions import db
 from eventsite.models import Event, EventChange, EventStatus
-from tests.conftest import future_local
+from tests.conftest import edit_form, future_local
 
 HOST = "hana@example.org"
 COHOST = "colin@example.org"
 STRANGER = "sid@example.org"
-
-
-def details_of(event: Event, **changes) -> EventDetails:
-    return EventDetails.of(event, **changes)
-
-
-def edit_form(event: Event, **overrides) -> dict:
-    """The edit form's fields for ``event``, as a browser would post them."""
-    data = {
-        "title": event.title,
-        "kind": event.kind.value,
-        "starts_at": event.local_start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": event.local_end.strftime("%Y-%m-%dT%H:%M"),
-        "timezone": event.timezone,
-        "place": event.place.slug,
-        "venue_name": event.venue_name,
-        "address": event.address,
-        "online_url": "",
-        "capacity": "",
-        "min_going": "",
-        "description": event.description,
-        "tags": ", ".join(tag.name for tag in event.tags),
-        "access_notes": event.access_notes,
-        "cost": event.cost,
-    }
-    data.update(overrides)
-    return data
 
 
 def person_form(prefix: str, email: str, name: str = "") -> dict:
@@ -86,7 +59,7 @@ def event(make_event, host):
 def test_editing_the_title_raises_sequence_and_moves_updated_at(event, host):
     sequence, updated_at = event.sequence, event.updated_at
 
-    changed = edit_event(event, details_of(event, title="Brew, biscuits and a walk"), host)
+    changed = edit_event(event, EventDetails.of(event, title="Brew, biscuits and a walk"), host)
 
     assert changed == ["title"]
     assert event.title == "Brew, biscuits and a walk"
@@ -97,7 +70,7 @@ def test_editing_the_title_raises_sequence_and_moves_updated_at(event, host):
 def test_editing_the_time_raises_sequence(event, host):
     sequence = event.sequence
 
-    changed = edit_event(event, details_of(event, starts_local=future_local(days=8), ends_local=None), host)
+    changed = edit_event(event, EventDetails.of(event, starts_local=future_local(days=8), ends_local=None), host)
 
     assert "starts_at" in changed
     assert event.local_start.replace(tzinfo=None) == future_local(days=8)
@@ -108,7 +81,7 @@ def test_editing_the_place_raises_sequence(event, host, make_place):
     sequence = event.sequence
     bramley = make_place("Bramley")
 
-    changed = edit_event(event, details_of(event, place=bramley, venue_name="The Old Fire Station"), host)
+    changed = edit_event(event, EventDetails.of(event, place=bramley, venue_name="The Old Fire Station"), host)
 
     assert set(changed) == {"venue_name", "place_id"}
     assert event.place == bramley
@@ -118,7 +91,7 @@ def test_editing_the_place_raises_sequence(event, host, make_place):
 def test_editing_only_the_description_moves_updated_at_but_keeps_sequence(event, host):
     sequence, updated_at = event.sequence, event.updated_at
 
-    changed = edit_event(event, details_of(event, description="Tea, cake and chat."), host)
+    changed = edit_event(event, EventDetails.of(event, description="Tea, cake and chat."), host)
 
     assert changed == []
     assert event.description == "Tea, cake and chat."
@@ -129,7 +102,7 @@ def test_editing_only_the_description_moves_updated_at_but_keeps_sequence(event,
 def test_an_edit_records_who_made_it_and_when(event, host):
     before = utcnow()
 
-    edit_event(event, details_of(event, title="Brew and biscuits, again"), host)
+    edit_event(event, EventDetails.of(event, title="Brew and biscuits, again"), host)
     db.session.commit()
 
     [change] = changes_to(event, "edited")
@@ -142,14 +115,14 @@ def test_only_a_host_may_edit(event, make_person):
     stranger = make_person(email=STRANGER, name="Sid")
 
     with pytest.raises(NotAllowed):
-        edit_event(event, details_of(event, title="Not my gathering"), stranger)
+        edit_event(event, EventDetails.of(event, title="Not my gathering"), stranger)
 
 
 def test_a_cancelled_event_cannot_be_edited(event, host):
     cancel_event(event, host, "The café is closed.")
 
     with pytest.raises(NotAllowed, match="cancelled"):
-        edit_event(event, details_of(event, title="Back on?"), host)
+        edit_event(event, EventDetails.of(event, title="Back on?"), host)
 
 
 # -- editing: the page --------------------------------------------------------------------------

@@ -325,15 +325,8 @@ def test_uid_is_stable_across_edits_and_outputs(app, make_event):
 
 
 def details_of(event, **changes) -> EventDetails:
-    fields = {
-        "title": event.title,
-        "kind": event.kind,
-        "starts_local": event.local_start.replace(tzinfo=None),
-        "timezone": event.timezone,
-        "venue_name": event.venue_name,
-        "place": event.place,
-    }
-    return EventDetails(**{**fields, **changes})
+    """The event's details with ``changes``; the end is left to its default, two hours after the start."""
+    return EventDetails.of(event, ends_local=None, **changes)
 
 
 def test_sequence_is_the_events_and_rises_with_edits_and_cancellation(app, make_event):

@@ -133,10 +133,6 @@ class Model:
         return promoted
 
 
-def details_of(event: Event, **changes) -> EventDetails:
-    return EventDetails.of(event, **changes)
-
-
 class RsvpMachine(RuleBasedStateMachine):
     """One event per example; the people and the host are made once per test."""
 
@@ -240,7 +236,7 @@ class RsvpMachine(RuleBasedStateMachine):
             event = locked_event(self.event_id)
             host = db.session.get(Person, self.host_id)
             try:
-                changed = edit_event(event, details_of(event, capacity=capacity), host)
+                changed = edit_event(event, EventDetails.of(event, capacity=capacity), host)
             except NotAllowed:
                 db.session.rollback()
                 refused = NotAllowed

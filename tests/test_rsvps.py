@@ -40,7 +40,7 @@ from eventsite.rsvps import (
     waitlist_position,
 )
 from eventsite.views.events import REMEMBERED_ANSWERS
-from tests.conftest import future_local, statements_for
+from tests.conftest import edit_form, future_local, statements_for
 
 GOING, MAYBE, NOT_GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING, RsvpStatus.WAITLISTED
 HOST = "hana@example.org"
@@ -128,38 +128,10 @@ def guest_answer(answer_value: str, email: str, name: str = "", guests: int | st
     return {"answer": answer_value, "guests": str(guests), "email": email, "name": name, **extra}
 
 
-def details_of(event: Event, **changes) -> EventDetails:
-    return EventDetails.of(event, **changes)
-
-
 def host_edits(event: Event, host: Person, **changes) -> None:
     """A host's edit as the edit view makes it: on the locked event, then commit."""
-    edit_event(locked_event(event.id), details_of(event, **changes), host)
+    edit_event(locked_event(event.id), EventDetails.of(event, **changes), host)
     db.session.commit()
-
-
-def edit_form(event: Event, **overrides) -> dict:
-    """The edit form's fields for ``event``, as a browser would post them."""
-    data = {
-        "title": event.title,
-        "kind": event.kind.value,
-        "starts_at": event.local_start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": event.local_end.strftime("%Y-%m-%dT%H:%M"),
-        "timezone": event.timezone,
-        "place": event.place.slug,
-        "venue_name": event.venue_name,
-        "address": event.address,
-        "online_url": event.online_url,
-        "capacity": str(event.capacity or ""),
-        "min_going": str(event.min_going or ""),
-        "max_guests": str(event.max_guests),
-        "description": event.description,
-        "tags": "",
-        "access_notes": event.access_notes,
-        "cost": event.cost,
-    }
-    data.update(overrides)
-    return data
 
 
 # -- answering: the rules -------------------------------------------------------------------------
