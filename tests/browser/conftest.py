@@ -1,0 +1,169 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against the app served
+by a real HTTP server in a thread, on an SQLite file migrated as in production,
+with CSRF on and the SMTP test server receiving the mail.
+
+Skipped, with the reason, where /usr/bin/chromium is missing (CI installs it and
+fails on any skip). Screenshots of the pages go to test-artifacts/screenshots/.
+"""
+
+import threading
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask_migrate import upgrade
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from config import Config
+from eventsite import create_app
+from eventsite.extensions import db
+from eventsite.mail import external_url
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+PHONE = {"width": 360, "height": 740}
+# WCAG 2.2 A and AA, plus axe's best practices (lang, one main, one h1...).
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _needs_chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, smtp_server, _needs_chromium):
+    """The site, served on a free port for the whole session."""
+    database = tmp_path_factory.mktemp("browser") / "site.sqlite"
+    app = create_app(
+        Config,
+        SECRET_KEY="browser-test-secret",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+        MAIL_FROM="eventsite <noreply@eventsite.test>",
+        RATELIMIT_ENABLED=False,  # the journeys come from one address, faster than people
+    )
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    return live_app.config["SITE_URL"]
+
+
+@pytest.fixture
+def site(live_app, mailbox):
+    """An app context on the served site's database, for arranging data; the
+    moderation setting goes back to the default afterwards."""
+    with live_app.app_context():
+        yield live_app
+        db.session.remove()
+    live_app.config["MODERATION"] = Config.MODERATION
+
+
+# The ways people come: a desktop browser, a phone, and a browser without JavaScript.
+MODES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": PHONE, "is_mobile": True, "has_touch": True},
+    "no-js": {"viewport": {"width": 1024, "height": 768}, "java_script_enabled": False},
+}
+
+
+class Visitor:
+    """One person at their own browser (their own cookies), in one of the MODES."""
+
+    def __init__(self, browser, base_url: str, mode: str) -> None:
+        self.mode = mode
+        self.js = MODES[mode].get("java_script_enabled", True)
+        # Reduced motion: Pico's colour transitions would otherwise be caught halfway by axe
+        # right after the colour scheme changes.
+        self.context = browser.new_context(base_url=base_url, reduced_motion="reduce", **MODES[mode])
+        self.page = self.context.new_page()
+
+    def check(self, name: str) -> None:
+        """The page passes axe in light and dark (with JavaScript; axe hangs without it)
+        and has one h1; screenshots of each go to test-artifacts/screenshots/."""
+        page = self.page
+        expect(page.locator("h1")).to_have_count(1)
+        if not self.js:
+            screenshot(page, f"{name}-{self.mode}")
+            return
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            results = _axe.run(page, options=AXE_OPTIONS)
+            assert results.violations_count == 0, f"{name} ({scheme}, {page.url}):\n{results.generate_report()}"
+            screenshot(page, f"{name}-{self.mode}-{scheme}")
+        page.emulate_media(color_scheme="light")
+
+    def sign_in(self, email: str, mailbox) -> None:
+        """Sign in as people do: ask for a link, open it from the email, press the button."""
+        page = self.page
+        page.goto("/sign-in")
+        page.get_by_label("Email").fill(email)
+        page.get_by_role("button", name="Email me a sign-in link").click()
+        page.goto(wait_for_link(mailbox, email))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+@pytest.fixture(params=list(MODES))
+def people(request, browser, base_url):
+    """Open a browser for another person: ``people()``, in this test's mode."""
+    visitors = []
+
+    def open_browser() -> Visitor:
+        visitor = Visitor(browser, base_url, request.param)
+        visitors.append(visitor)
+        return visitor
+
+    open_browser.mode = request.param
+    yield open_browser
+    for visitor in visitors:
+        visitor.context.close()
+
+
+def wait_for_link(mailbox, address: str, containing: str = "/") -> str:
+    """The last link mailed to ``address`` (mail is sent before the response, so it is there)."""
+    links = [link for link in mailbox.links(mailbox.last_to(address)) if containing in link]
+    assert links, f"no link containing {containing!r} in the mail to {address}"
+    return links[-1]
+
+
+def event_url(event) -> str:
+    """The event page's absolute address, as emails give it."""
+    return external_url("events.show", event_id=event.id, slug=event.slug)
+
+
+_axe = Axe()
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
