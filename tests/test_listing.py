@@ -139,7 +139,7 @@ def test_event_card_says_online_for_online_events(client, make_event):
 
     page = client.get("/").text
 
-    assert re.search(r'<p class="where">\s*Online\s*</p>', page)
+    assert re.search(r'<p class="where"><svg [^>]*>.*?</svg><span>\s*Online</span>\s*</p>', page, re.S)
     assert "0 going" in page
 
 

@@ -540,3 +540,16 @@ def test_add_to_outlook_carries_the_title_and_times(client, make_event):
     assert end.tzinfo is not None, "times without an offset are read as local"
     assert start == starts.replace(tzinfo=zone)
     assert end == ends.replace(tzinfo=zone)
+
+
+def test_a_cancelled_gathering_offers_only_its_ics_with_the_cancellation(client, make_event):
+    event = make_event(title="Quiz night")
+    cancel_event(event, event.host_people[0], "The pub is closed.")
+    db.session.commit()
+
+    page = event_page(client, event)
+
+    assert "Add to Google Calendar" not in page
+    assert "Add to Outlook" not in page
+    ics = client.get(link_with_text(page, "Download for any calendar (.ics)"))
+    assert b"STATUS:CANCELLED" in ics.data

@@ -73,3 +73,18 @@ def test_kind_shows_an_icon_and_its_name(page, crowded_event):
     assert box["width"] >= 12, "the icon is drawn"
     colour = badge.evaluate("element => getComputedStyle(element).color")
     assert colour != page.locator("body").evaluate("element => getComputedStyle(element).color")
+
+
+def test_keyboard_reaches_the_content_with_a_visible_focus(page):
+    page.goto("/events/new")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0, "the skip link comes into view when focused"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Title")).to_be_focused()  # the first field, past the header
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused field shows where focus is"
