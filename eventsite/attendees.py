@@ -147,7 +147,7 @@ def confirm_answer(result: Answer) -> None:
 
 def tell_promoted(promoted: list[Rsvp]) -> None:
     for rsvp in promoted:
-        _tell(rsvp, "A place came up: you're going", "rsvp_promoted")
+        _tell(rsvp, "A place came up for you", "rsvp_promoted")
 
 
 def remind_of_answer(rsvp: Rsvp) -> None:

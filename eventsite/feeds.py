@@ -116,7 +116,7 @@ def attendance_note(event: Event, counts: Attendance) -> str:
     if counts.is_full:
         parts.append(f"full, {counts.waiting} on the waitlist" if counts.waiting else "full")
     elif counts.places_left is not None:
-        parts.append(f"{counts.places_left} places left")
+        parts.append(f"{counts.places_left} place{'' if counts.places_left == 1 else 's'} left")
     if event.min_going is not None and counts.going < event.min_going:
         parts.append(f"goes ahead if {event.min_going - counts.going} more are in")
     return "; ".join(parts) + "."

@@ -554,7 +554,7 @@ def test_deleting_an_account_removes_answers_promotes_the_waitlist_and_anonymise
 
     assert db.session.scalars(select(Rsvp).where(Rsvp.person_id == alex.id)).all() == []
     assert status_of(alex_holds_a_place) is RsvpStatus.GOING
-    assert mailbox.last_to(BEA)["Subject"] == "A place came up: you're going: Brew and biscuits"
+    assert mailbox.last_to(BEA)["Subject"] == "A place came up for you: Brew and biscuits"
     assert mailbox.to(ME) == []
     db.session.refresh(alex)
     assert ME not in alex.email

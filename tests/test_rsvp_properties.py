@@ -48,7 +48,7 @@ CAPACITIES = st.sampled_from([None, *range(1, 9)])  # None: no limit
 CANCEL_AFTER = 15  # steps before the host may cancel, so most of a run has answers to check
 # Going is drawn twice as often as each other answer, so that events fill up and people wait.
 ANSWERS = st.sampled_from([RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING])
-PROMOTED_SUBJECT = "A place came up: you're going"
+PROMOTED_SUBJECT = "A place came up for you"
 
 
 class Refused(Exception):

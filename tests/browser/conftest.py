@@ -7,18 +7,24 @@ fails on any skip). Screenshots of the pages go to test-artifacts/screenshots/.
 """
 
 import threading
+from datetime import datetime
 from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask_migrate import upgrade
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from config import Config
 from eventsite import create_app
+from eventsite.database import utcnow
+from eventsite.events import EventDetails, propose_event
 from eventsite.extensions import db
 from eventsite.mail import external_url
+from eventsite.models import Event, EventKind, EventStatus, Person, Place
+from eventsite.text import slugify
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -32,6 +38,19 @@ AXE_OPTIONS = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
     },
 }
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    """The standard library's WSGI server, a thread per request. (Werkzeug's development
+    server can leave a static file unclosed when the browser drops a request it no longer
+    needs, which the suite's warnings-as-errors would report against a random test.)"""
+
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -60,7 +79,7 @@ def live_app(tmp_path_factory, smtp_server, _needs_chromium):
     )
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_QuietHandler)
     app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -69,6 +88,7 @@ def live_app(tmp_path_factory, smtp_server, _needs_chromium):
     finally:
         server.shutdown()
         thread.join()
+        server.server_close()
         with app.app_context():
             db.engine.dispose()
 
@@ -104,7 +124,9 @@ class Visitor:
         self.js = MODES[mode].get("java_script_enabled", True)
         # Reduced motion: Pico's colour transitions would otherwise be caught halfway by axe
         # right after the colour scheme changes.
-        self.context = browser.new_context(base_url=base_url, reduced_motion="reduce", **MODES[mode])
+        self.context = browser.new_context(
+            base_url=base_url, reduced_motion="reduce", locale="en-GB", timezone_id="Europe/London", **MODES[mode]
+        )
         self.page = self.context.new_page()
 
     def check(self, name: str) -> None:
@@ -121,6 +143,14 @@ class Visitor:
             assert results.violations_count == 0, f"{name} ({scheme}, {page.url}):\n{results.generate_report()}"
             screenshot(page, f"{name}-{self.mode}-{scheme}")
         page.emulate_media(color_scheme="light")
+
+    def answer_as_guest(self, name: str, email: str, button: str = "I'm going"):
+        """Answer on the event page without signing in; the answer the page then shows."""
+        page = self.page
+        page.get_by_label("Your name").fill(name)
+        page.get_by_label("Your email").fill(email)
+        page.get_by_role("button", name=button).click()
+        return page.get_by_role("region", name="Are you coming?").locator(".my-answer")
 
     def sign_in(self, email: str, mailbox) -> None:
         """Sign in as people do: ask for a link, open it from the email, press the button."""
@@ -154,6 +184,42 @@ def wait_for_link(mailbox, address: str, containing: str = "/") -> str:
     links = [link for link in mailbox.links(mailbox.last_to(address)) if containing in link]
     assert links, f"no link containing {containing!r} in the mail to {address}"
     return links[-1]
+
+
+# -- arranging data on the served site's database (inside the ``site`` fixture) ----------
+
+
+def a_place(name: str = "Armley") -> Place:
+    """The place called ``name``, made the first time a test asks for it."""
+    place = db.session.query(Place).filter_by(name=name).one_or_none()
+    if place is None:
+        place = Place(name=name, slug=slugify(name))
+        db.session.add(place)
+        db.session.commit()
+    return place
+
+
+def a_person(email: str, name: str, steward: bool = False) -> Person:
+    """Someone who has confirmed their address before."""
+    person = Person(email=email, name=name, is_steward=steward, email_confirmed_at=utcnow())
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+def a_gathering(host: Person, title: str, starts_local: datetime, **fields) -> Event:
+    """Proposed through the domain by ``host`` and published (past any moderation)."""
+    fields.setdefault("kind", EventKind.PUB_COFFEE)
+    fields.setdefault("place", a_place())
+    fields.setdefault("venue_name", "Café Nova")
+    event = propose_event(
+        EventDetails(title=title, starts_local=starts_local, timezone="Europe/London", **fields),
+        host,
+        email_confirmed=True,
+    )
+    event.status = EventStatus.PUBLISHED
+    db.session.commit()
+    return event
 
 
 def event_url(event) -> str:

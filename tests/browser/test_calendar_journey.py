@@ -9,28 +9,10 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from eventsite.database import utcnow
-from eventsite.events import EventDetails, propose_event
 from eventsite.extensions import db
-from eventsite.models import EventKind, EventStatus, Person, Place, RsvpStatus
+from eventsite.models import EventKind, RsvpStatus
 from eventsite.rsvps import answer, locked_event
-
-
-def _publish(host: Person, place: Place, title: str, kind: EventKind, starts_local: datetime):
-    event = propose_event(
-        EventDetails(
-            title=title,
-            kind=kind,
-            starts_local=starts_local,
-            timezone="Europe/London",
-            place=place,
-            venue_name="Community Hub",
-        ),
-        host,
-        email_confirmed=True,
-    )
-    event.status = EventStatus.PUBLISHED
-    db.session.commit()
-    return event
+from tests.browser.conftest import a_gathering, a_person, a_place
 
 
 def _feed(visitor, url: str) -> Calendar:
@@ -57,15 +39,15 @@ def _next_month(today):
 
 def test_subscribe_links_month_view_and_event_links(site, people, base_url):
     mode = people.mode
-    place = db.session.query(Place).filter_by(slug="holbeck").one_or_none() or Place(name="Holbeck", slug="holbeck")
-    host = Person(email=f"cal-host.{mode}@example.org", name="Cal Host", email_confirmed_at=utcnow())
-    db.session.add_all([place, host])
-    db.session.commit()
+    place = a_place("Holbeck")
+    host = a_person(f"cal-host.{mode}@example.org", "Cal Host")
     day = _next_month(utcnow().date()) + timedelta(days=9)
     workshop_title = f"Frailty workshop ({mode})"
     walk_title = f"Walk and talk ({mode})"
-    workshop = _publish(host, place, workshop_title, EventKind.WORKSHOP, datetime(day.year, day.month, day.day, 14))
-    _publish(host, place, walk_title, EventKind.WALK, datetime(day.year, day.month, day.day, 10, 30))
+    workshop = a_gathering(
+        host, workshop_title, datetime(day.year, day.month, day.day, 14), kind=EventKind.WORKSHOP, place=place
+    )
+    a_gathering(host, walk_title, datetime(day.year, day.month, day.day, 10, 30), kind=EventKind.WALK, place=place)
     workshop_starts = workshop.starts_at
 
     visitor = people()
@@ -139,16 +121,13 @@ def test_subscribe_links_month_view_and_event_links(site, people, base_url):
 
 def test_personal_feed_on_my_page(site, people, mailbox, base_url):
     mode = people.mode
-    place = db.session.query(Place).filter_by(slug="holbeck").one_or_none() or Place(name="Holbeck", slug="holbeck")
-    host = Person(email=f"feed-host.{mode}@example.org", name="Fay Host", email_confirmed_at=utcnow())
-    me = Person(email=f"feed-me.{mode}@example.org", name="Mo Member", email_confirmed_at=utcnow())
-    db.session.add_all([place, host, me])
-    db.session.commit()
+    host = a_person(f"feed-host.{mode}@example.org", "Fay Host")
+    me = a_person(f"feed-me.{mode}@example.org", "Mo Member")
     soon = utcnow().date() + timedelta(days=5)
     title = f"Carers' coffee ({mode})"
     other = f"Not for Mo ({mode})"
-    event = _publish(host, place, title, EventKind.PUB_COFFEE, datetime(soon.year, soon.month, soon.day, 11))
-    _publish(host, place, other, EventKind.PUB_COFFEE, datetime(soon.year, soon.month, soon.day, 15))
+    event = a_gathering(host, title, datetime(soon.year, soon.month, soon.day, 11))
+    a_gathering(host, other, datetime(soon.year, soon.month, soon.day, 15))
     answer(locked_event(event.id), me, RsvpStatus.GOING)
     db.session.commit()
     email = me.email

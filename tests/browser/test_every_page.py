@@ -8,38 +8,28 @@ import pytest
 from playwright.sync_api import expect
 
 from eventsite.database import utcnow
-from eventsite.events import EventDetails, cancel_event, propose_event
+from eventsite.events import cancel_event
 from eventsite.extensions import db
-from eventsite.models import EventKind, EventStatus, Person, Place, RsvpStatus
+from eventsite.models import EventKind, RsvpStatus
 from eventsite.rsvps import answer, locked_event
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import Visitor, a_gathering, a_person, a_place
 
 
 @pytest.fixture
 def hosted(site):
     """A gathering with a host, a steward, and two people going; and a cancelled one."""
     stamp = int(utcnow().timestamp() * 1000)
-    place = db.session.query(Place).filter_by(slug="beeston").one_or_none() or Place(name="Beeston", slug="beeston")
-    host = Person(email=f"host.{stamp}@example.org", name="Hana Host", email_confirmed_at=utcnow())
-    steward = Person(email=f"steward.{stamp}@example.org", name="Sam", is_steward=True, email_confirmed_at=utcnow())
-    guests = [
-        Person(email=f"p{i}.{stamp}@example.org", name=f"Person {i}", email_confirmed_at=utcnow()) for i in (1, 2)
-    ]
-    db.session.add_all([place, host, steward, *guests])
-    db.session.commit()
+    host = a_person(f"host.{stamp}@example.org", "Hana Host")
+    steward = a_person(f"steward.{stamp}@example.org", "Sam", steward=True)
+    guests = [a_person(f"p{i}.{stamp}@example.org", f"Person {i}") for i in (1, 2)]
     day = utcnow().date() + timedelta(days=4)
 
     def publish(title):
-        event = propose_event(
-            EventDetails(title=title, kind=EventKind.WORKSHOP, starts_local=datetime(day.year, day.month, day.day, 10),
-                         timezone="Europe/London", place=place, venue_name="St Luke's Church Hall", capacity=2,
-                         min_going=2, access_features=["step-free"]),
-            host,
-            email_confirmed=True,
+        starts = datetime(day.year, day.month, day.day, 10)
+        return a_gathering(
+            host, title, starts, kind=EventKind.WORKSHOP, place=a_place("Beeston"), venue_name="St Luke's Church Hall",
+            capacity=2, min_going=2, access_features=["step-free"],
         )  # fmt: skip
-        event.status = EventStatus.PUBLISHED
-        db.session.commit()
-        return event
 
     event = publish(f"Dementia-friendly spaces {stamp}")
     for person in guests:

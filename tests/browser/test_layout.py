@@ -8,10 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from eventsite.database import utcnow
-from eventsite.events import EventDetails, propose_event
-from eventsite.extensions import db
-from eventsite.models import EventKind, EventStatus, Person, Place
-from tests.browser.conftest import screenshot
+from eventsite.models import EventKind
+from tests.browser.conftest import a_gathering, a_person, a_place, screenshot
 
 LONG_WORD = "Co-production" + "x" * 60
 SIZES = {
@@ -23,28 +21,19 @@ SIZES = {
 
 @pytest.fixture
 def crowded_event(site):
-    place = db.session.query(Place).filter_by(slug="seacroft").one_or_none() or Place(name="Seacroft", slug="seacroft")
-    host = Person(email=f"layout.{utcnow().timestamp()}@example.org", name="Lay Out", email_confirmed_at=utcnow())
-    db.session.add_all([place, host])
-    db.session.commit()
+    host = a_person(f"layout.{utcnow().timestamp()}@example.org", "Lay Out")
     day = utcnow().date() + timedelta(days=3)
-    event = propose_event(
-        EventDetails(
-            title=f"{LONG_WORD} and a very long title about frailty, housing and everything else",
-            kind=EventKind.CINEMA_CLUB,
-            starts_local=datetime(day.year, day.month, day.day, 19),
-            timezone="Europe/London",
-            place=place,
-            venue_name="Hyde Park Picture House, the upstairs room at the back",
-            address="73 Brudenell Road, Leeds LS6 1JD",
-            tags=["frailty", "zero-suicide", "social-prescribing"],
-            description=f"A link: https://example.org/{'a' * 80} and {LONG_WORD}.",
-        ),
+    event = a_gathering(
         host,
-        email_confirmed=True,
+        f"{LONG_WORD} and a very long title about frailty, housing and everything else",
+        datetime(day.year, day.month, day.day, 19),
+        kind=EventKind.CINEMA_CLUB,
+        place=a_place("Seacroft"),
+        venue_name="Hyde Park Picture House, the upstairs room at the back",
+        address="73 Brudenell Road, Leeds LS6 1JD",
+        tags=["frailty", "zero-suicide", "social-prescribing"],
+        description=f"A link: https://example.org/{'a' * 80} and {LONG_WORD}.",
     )
-    event.status = EventStatus.PUBLISHED
-    db.session.commit()
     return f"/events/{event.id}/{event.slug}"
 
 

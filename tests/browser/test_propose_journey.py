@@ -7,30 +7,14 @@ from playwright.sync_api import expect
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, Person, Place
-from tests.browser.conftest import event_url, wait_for_link
-
-
-def _a_place(name: str = "Armley") -> Place:
-    place = db.session.query(Place).filter_by(name=name).one_or_none()
-    if place is None:
-        place = Place(name=name, slug=name.lower())
-        db.session.add(place)
-        db.session.commit()
-    return place
-
-
-def _steward(email: str) -> Person:
-    person = Person(email=email, name="Sam Steward", is_steward=True, email_confirmed_at=utcnow())
-    db.session.add(person)
-    db.session.commit()
-    return person
+from eventsite.models import Event, EventStatus
+from tests.browser.conftest import a_person, a_place, event_url, wait_for_link
 
 
 def test_newcomer_proposes_confirms_and_goes_live_after_a_steward(site, people, mailbox):
     mode = people.mode
-    _a_place("Armley")
-    steward = _steward(f"steward.{mode}@example.org")
+    a_place("Armley")
+    steward = a_person(f"steward.{mode}@example.org", "Sam Steward", steward=True)
     title = f"Brew and biscuits for newcomers ({mode})"
     proposer_email = f"nia.{mode}@example.org"
     starts = (utcnow() + timedelta(days=9)).strftime("%Y-%m-%dT18:30")
