@@ -179,26 +179,19 @@ def runner(app):
 # -- factories -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def make_person():
-    def make(email="alex@example.org", name="Alex", steward=False) -> Person:
-        person = Person(email=email, name=name, is_steward=steward, email_confirmed_at=utcnow())
-        db.session.add(person)
-        db.session.commit()
-        return person
-
-    return make
+def new_person(email="alex@example.org", name="Alex", steward=False) -> Person:
+    """Someone who has confirmed their address before."""
+    person = Person(email=email, name=name, is_steward=steward, email_confirmed_at=utcnow())
+    db.session.add(person)
+    db.session.commit()
+    return person
 
 
-@pytest.fixture
-def make_place():
-    def make(name="Armley", slug=None) -> Place:
-        place = Place(name=name, slug=slug or name.lower().replace(" ", "-"))
-        db.session.add(place)
-        db.session.commit()
-        return place
-
-    return make
+def new_place(name="Armley", slug=None) -> Place:
+    place = Place(name=name, slug=slug or name.lower().replace(" ", "-"))
+    db.session.add(place)
+    db.session.commit()
+    return place
 
 
 def future_local(days=7, hour=18, minute=0) -> datetime:
@@ -207,25 +200,36 @@ def future_local(days=7, hour=18, minute=0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute)
 
 
-@pytest.fixture
-def make_event(make_person, make_place):
+def new_event(host=None, status=EventStatus.PUBLISHED, **fields):
     """Propose an event through the domain and publish it (unless told otherwise)."""
+    host = host or new_person(email=f"host{utcnow().timestamp()}@example.org", name="Hana Host")
+    fields.setdefault("title", "Brew and biscuits")
+    fields.setdefault("kind", EventKind.PUB_COFFEE)
+    fields.setdefault("starts_local", future_local())
+    fields.setdefault("timezone", "Europe/London")
+    if not fields.get("is_online"):
+        fields.setdefault("venue_name", "Café Nova")
+        if "place" not in fields:
+            fields["place"] = db.session.query(Place).first() or new_place()
+    event = propose_event(EventDetails(**fields), host, email_confirmed=True)
+    event.status = status
+    db.session.commit()
+    return event
 
-    def make(host=None, status=EventStatus.PUBLISHED, **fields):
-        host = host or make_person(email=f"host{utcnow().timestamp()}@example.org", name="Hana Host")
-        fields.setdefault("title", "Brew and biscuits")
-        fields.setdefault("kind", EventKind.PUB_COFFEE)
-        fields.setdefault("starts_local", future_local())
-        fields.setdefault("timezone", "Europe/London")
-        if not fields.get("is_online") and "place" not in fields:
-            fields["place"] = db.session.query(Place).first() or make_place()
-            fields.setdefault("venue_name", "Café Nova")
-        event = propose_event(EventDetails(**fields), host, email_confirmed=True)
-        event.status = status
-        db.session.commit()
-        return event
 
-    return make
+@pytest.fixture
+def make_person():
+    return new_person
+
+
+@pytest.fixture
+def make_place():
+    return new_place
+
+
+@pytest.fixture
+def make_event():
+    return new_event
 
 
 class Auth:

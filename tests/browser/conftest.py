@@ -7,7 +7,6 @@ fails on any skip). Screenshots of the pages go to test-artifacts/screenshots/.
 """
 
 import threading
-from datetime import datetime
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -19,11 +18,9 @@ from playwright.sync_api import Page, expect
 
 from config import Config
 from eventsite import create_app
-from eventsite.database import utcnow
-from eventsite.events import EventDetails, propose_event
 from eventsite.extensions import db
 from eventsite.mail import external_url
-from eventsite.models import Event, EventKind, EventStatus, Person, Place
+from eventsite.models import Place
 from eventsite.text import slugify
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -197,29 +194,6 @@ def a_place(name: str = "Armley") -> Place:
         db.session.add(place)
         db.session.commit()
     return place
-
-
-def a_person(email: str, name: str, steward: bool = False) -> Person:
-    """Someone who has confirmed their address before."""
-    person = Person(email=email, name=name, is_steward=steward, email_confirmed_at=utcnow())
-    db.session.add(person)
-    db.session.commit()
-    return person
-
-
-def a_gathering(host: Person, title: str, starts_local: datetime, **fields) -> Event:
-    """Proposed through the domain by ``host`` and published (past any moderation)."""
-    fields.setdefault("kind", EventKind.PUB_COFFEE)
-    fields.setdefault("place", a_place())
-    fields.setdefault("venue_name", "Café Nova")
-    event = propose_event(
-        EventDetails(title=title, starts_local=starts_local, timezone="Europe/London", **fields),
-        host,
-        email_confirmed=True,
-    )
-    event.status = EventStatus.PUBLISHED
-    db.session.commit()
-    return event
 
 
 def event_url(event) -> str:

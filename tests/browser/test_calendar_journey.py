@@ -12,7 +12,8 @@ from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.models import EventKind, RsvpStatus
 from eventsite.rsvps import answer, locked_event
-from tests.browser.conftest import a_gathering, a_person, a_place
+from tests.browser.conftest import a_place
+from tests.conftest import new_event, new_person
 
 
 def _feed(visitor, url: str) -> Calendar:
@@ -40,14 +41,14 @@ def _next_month(today):
 def test_subscribe_links_month_view_and_event_links(site, people, base_url):
     mode = people.mode
     place = a_place("Holbeck")
-    host = a_person(f"cal-host.{mode}@example.org", "Cal Host")
+    host = new_person(f"cal-host.{mode}@example.org", "Cal Host")
     day = _next_month(utcnow().date()) + timedelta(days=9)
     workshop_title = f"Frailty workshop ({mode})"
     walk_title = f"Walk and talk ({mode})"
-    workshop = a_gathering(
-        host, workshop_title, datetime(day.year, day.month, day.day, 14), kind=EventKind.WORKSHOP, place=place
-    )
-    a_gathering(host, walk_title, datetime(day.year, day.month, day.day, 10, 30), kind=EventKind.WALK, place=place)
+    at = datetime(day.year, day.month, day.day, 14)
+    workshop = new_event(host, title=workshop_title, starts_local=at, kind=EventKind.WORKSHOP, place=place)
+    at = datetime(day.year, day.month, day.day, 10, 30)
+    new_event(host, title=walk_title, starts_local=at, kind=EventKind.WALK, place=place)
     workshop_starts = workshop.starts_at
 
     visitor = people()
@@ -121,13 +122,13 @@ def test_subscribe_links_month_view_and_event_links(site, people, base_url):
 
 def test_personal_feed_on_my_page(site, people, mailbox, base_url):
     mode = people.mode
-    host = a_person(f"feed-host.{mode}@example.org", "Fay Host")
-    me = a_person(f"feed-me.{mode}@example.org", "Mo Member")
+    host = new_person(f"feed-host.{mode}@example.org", "Fay Host")
+    me = new_person(f"feed-me.{mode}@example.org", "Mo Member")
     soon = utcnow().date() + timedelta(days=5)
     title = f"Carers' coffee ({mode})"
     other = f"Not for Mo ({mode})"
-    event = a_gathering(host, title, datetime(soon.year, soon.month, soon.day, 11))
-    a_gathering(host, other, datetime(soon.year, soon.month, soon.day, 15))
+    event = new_event(host, title=title, starts_local=datetime(soon.year, soon.month, soon.day, 11))
+    new_event(host, title=other, starts_local=datetime(soon.year, soon.month, soon.day, 15))
     answer(locked_event(event.id), me, RsvpStatus.GOING)
     db.session.commit()
     email = me.email

@@ -12,23 +12,24 @@ from eventsite.events import cancel_event
 from eventsite.extensions import db
 from eventsite.models import EventKind, RsvpStatus
 from eventsite.rsvps import answer, locked_event
-from tests.browser.conftest import Visitor, a_gathering, a_person, a_place
+from tests.browser.conftest import Visitor, a_place
+from tests.conftest import new_event, new_person
 
 
 @pytest.fixture
 def hosted(site):
     """A gathering with a host, a steward, and two people going; and a cancelled one."""
     stamp = int(utcnow().timestamp() * 1000)
-    host = a_person(f"host.{stamp}@example.org", "Hana Host")
-    steward = a_person(f"steward.{stamp}@example.org", "Sam", steward=True)
-    guests = [a_person(f"p{i}.{stamp}@example.org", f"Person {i}") for i in (1, 2)]
+    host = new_person(f"host.{stamp}@example.org", "Hana Host")
+    steward = new_person(f"steward.{stamp}@example.org", "Sam", steward=True)
+    guests = [new_person(f"p{i}.{stamp}@example.org", f"Person {i}") for i in (1, 2)]
     day = utcnow().date() + timedelta(days=4)
 
     def publish(title):
         starts = datetime(day.year, day.month, day.day, 10)
-        return a_gathering(
-            host, title, starts, kind=EventKind.WORKSHOP, place=a_place("Beeston"), venue_name="St Luke's Church Hall",
-            capacity=2, min_going=2, access_features=["step-free"],
+        return new_event(
+            host, title=title, starts_local=starts, kind=EventKind.WORKSHOP, place=a_place("Beeston"),
+            venue_name="St Luke's Church Hall", capacity=2, min_going=2, access_features=["step-free"],
         )  # fmt: skip
 
     event = publish(f"Dementia-friendly spaces {stamp}")

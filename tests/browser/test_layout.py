@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from eventsite.database import utcnow
 from eventsite.models import EventKind
-from tests.browser.conftest import a_gathering, a_person, a_place, screenshot
+from tests.browser.conftest import a_place, screenshot
+from tests.conftest import new_event, new_person
 
 LONG_WORD = "Co-production" + "x" * 60
 SIZES = {
@@ -21,12 +22,12 @@ SIZES = {
 
 @pytest.fixture
 def crowded_event(site):
-    host = a_person(f"layout.{utcnow().timestamp()}@example.org", "Lay Out")
+    host = new_person(f"layout.{utcnow().timestamp()}@example.org", "Lay Out")
     day = utcnow().date() + timedelta(days=3)
-    event = a_gathering(
+    event = new_event(
         host,
-        f"{LONG_WORD} and a very long title about frailty, housing and everything else",
-        datetime(day.year, day.month, day.day, 19),
+        title=f"{LONG_WORD} and a very long title about frailty, housing and everything else",
+        starts_local=datetime(day.year, day.month, day.day, 19),
         kind=EventKind.CINEMA_CLUB,
         place=a_place("Seacroft"),
         venue_name="Hyde Park Picture House, the upstairs room at the back",

@@ -8,13 +8,14 @@ from playwright.sync_api import expect
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus
-from tests.browser.conftest import a_person, a_place, event_url, wait_for_link
+from tests.browser.conftest import a_place, event_url, wait_for_link
+from tests.conftest import new_person
 
 
 def test_newcomer_proposes_confirms_and_goes_live_after_a_steward(site, people, mailbox):
     mode = people.mode
     a_place("Armley")
-    steward = a_person(f"steward.{mode}@example.org", "Sam Steward", steward=True)
+    steward = new_person(f"steward.{mode}@example.org", "Sam Steward", steward=True)
     title = f"Brew and biscuits for newcomers ({mode})"
     proposer_email = f"nia.{mode}@example.org"
     starts = (utcnow() + timedelta(days=9)).strftime("%Y-%m-%dT18:30")

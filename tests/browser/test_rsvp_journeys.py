@@ -16,15 +16,17 @@ from eventsite.models import Event, Person, RsvpStatus
 from eventsite.people import find_person
 from eventsite.rsvps import find_rsvp, locked_event
 from eventsite.times import local_to_utc
-from tests.browser.conftest import a_gathering, a_person, event_url, wait_for_link
-from tests.conftest import LONDON, future_local
+from tests.browser.conftest import a_place, event_url, wait_for_link
+from tests.conftest import LONDON, future_local, new_event, new_person
 
 WHEN = "%a %-d %b %Y, %H:%M"  # how the event page shows a start (templates/_macros.html)
 FORM_TIME = "%Y-%m-%dT%H:%M"  # what a datetime-local field takes
 
 
 def _event(title: str, host: Person, capacity: int | None = None) -> Event:
-    return a_gathering(host, title, future_local(days=12, hour=18, minute=30), capacity=capacity)
+    return new_event(
+        host, title=title, starts_local=future_local(days=12, hour=18, minute=30), place=a_place(), capacity=capacity
+    )
 
 
 def _calendar(mailbox, message) -> Calendar:
@@ -49,7 +51,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     mode = people.mode
     site.config["MODERATION"] = "open"  # the site fixture puts it back
     title = f"Supper for one more ({mode})"
-    event = _event(title, a_person(f"supper.host.{mode}@example.org", "Hana Host"), capacity=1)
+    event = _event(title, new_person(f"supper.host.{mode}@example.org", "Hana Host"), capacity=1)
     page_url = event_url(event)
     ada_email, ben_email = f"ada.{mode}@example.org", f"ben.{mode}@example.org"
 
@@ -151,8 +153,8 @@ def test_host_edits_time_and_attendees_are_emailed(site, people, mailbox):
     site.config["MODERATION"] = "open"  # the site fixture puts it back
     host_email = f"walk.host.{mode}@example.org"
     title = f"Walk and talk by the canal ({mode})"
-    event = _event(title, a_person(host_email, "Hana Host"))
-    going = [a_person(f"cy.{mode}@example.org", "Cy Going"), a_person(f"di.{mode}@example.org", "Di Going")]
+    event = _event(title, new_person(host_email, "Hana Host"))
+    going = [new_person(f"cy.{mode}@example.org", "Cy Going"), new_person(f"di.{mode}@example.org", "Di Going")]
     for person in going:
         attendees.respond(locked_event(event.id), person, RsvpStatus.GOING)
         db.session.commit()
