@@ -60,6 +60,24 @@ class Config:
     # Generous: a whole team behind one hospital address may answer within a minute.
     RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "60 per minute")
 
+    # Trust and safety (see the README's "Trust and safety" section).
+    # A guest's "going" holds a place this long while it waits for the emailed link.
+    ANSWER_HOLD_MINUTES = int(os.environ.get("ANSWER_HOLD_MINUTES", "30"))
+    # Answer emails one address gets from the answer form in an hour, whoever asks.
+    ANSWER_MAILS_PER_ADDRESS = int(os.environ.get("ANSWER_MAILS_PER_ADDRESS", "3"))
+    # Host edits and messages that email an event's attendees, per event per hour.
+    HOST_MAILS_PER_HOUR = int(os.environ.get("HOST_MAILS_PER_HOUR", "6"))
+    # Email stewards when something waits for them or is reported.
+    STEWARD_ALERTS = env_flag("STEWARD_ALERTS", True)
+    # Days after a gathering ends before its answers' names and addresses are purged.
+    PURGE_ANSWERS_AFTER_DAYS = int(os.environ.get("PURGE_ANSWERS_AFTER_DAYS", "90"))
+    # How long an emailed co-host invitation stays open.
+    HOST_INVITATION_MAX_AGE = int(os.environ.get("HOST_INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (Werkzeug's ProxyFix).
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
+    # Host names the site answers to (comma-separated; empty: any). Links never use the Host header.
+    TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()] or None
+
     # Which sites may show /embed in an iframe (a CSP frame-ancestors value).
     EMBED_FRAME_ANCESTORS = os.environ.get("EMBED_FRAME_ANCESTORS", "*")
 
@@ -67,6 +85,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 1024 * 1024
 
@@ -75,4 +95,5 @@ class ProductionConfig(Config):
     """Used by wsgi.py unless FLASK_DEBUG is set; refuses the development key."""
 
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
     REQUIRE_REAL_SECRET_KEY = True

@@ -192,6 +192,9 @@ class Event(db.Model):
     address_for_attendees: Mapped[bool] = mapped_column(default=False)  # exact address only to those going
     threshold_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The description rendered once, when saved: sanitised HTML and a plain-text summary.
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")
     access_features: Mapped[list[str]] = mapped_column(JSON, default=list)
     access_notes: Mapped[str] = mapped_column(String(500), default="")
     cost: Mapped[str] = mapped_column(String(80), default="Free")
@@ -254,7 +257,8 @@ class Rsvp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # None once the answer's personal data is purged (eventsite.retention): the count stays.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus, "rsvp_status"))
     guests: Mapped[int] = mapped_column(default=0)
     show_name: Mapped[bool] = mapped_column(default=False)
@@ -267,6 +271,67 @@ class Rsvp(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
+class PendingAnswer(db.Model):
+    """A guest's answer, waiting for its address to be proven by the emailed link.
+
+    Until then it shows nowhere and changes no answer; a "going" answer to an event
+    with a capacity holds ``held_places`` until ``held_until`` (eventsite.rsvps).
+    The address is kept as typed: no person is created or looked up for it.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        CheckConstraint("guests >= 0", name="guests_not_negative"),
+        CheckConstraint("held_places >= 0", name="held_places_not_negative"),
+        Index("ix_pending_answer_event_id_held_until", "event_id", "held_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus, "rsvp_status"))
+    guests: Mapped[int] = mapped_column(default=0)
+    show_name: Mapped[bool] = mapped_column(default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    held_places: Mapped[int] = mapped_column(default=0)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+
+
+class HostInvitation(db.Model):
+    """An invitation to host: the invitee becomes a host only by accepting it (emailed link)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    hand_over: Mapped[bool] = mapped_column(default=False)  # the inviter steps down when it is accepted
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    invited_by: Mapped[Person | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class PersonSession(db.Model):
+    """One signed-in browser. Signing out deletes its row; "sign out everywhere" all of them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
     person: Mapped[Person] = relationship()
 
 
@@ -315,8 +380,12 @@ class Report(db.Model):
 class OutboxMail(db.Model):
     """A message queued in the transaction that caused it, sent after commit."""
 
+    __table_args__ = (Index("ix_outbox_mail_to_address_created_at", "to_address", "created_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
+    # What kind of message it is, where a limit counts them (e.g. "answer-confirm").
+    category: Mapped[str] = mapped_column(String(32), default="")
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     # An optional attachment (an .ics): its file name, MIME type and text.
