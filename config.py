@@ -62,7 +62,7 @@ class Config:
 
     # Trust and safety (see the README's "Trust and safety" section).
     # A guest's "going" holds a place this long while it waits for the emailed link.
-    ANSWER_HOLD_MINUTES = int(os.environ.get("ANSWER_HOLD_MINUTES", "30"))
+    ANSWER_HOLD_MINUTES = float(os.environ.get("ANSWER_HOLD_MINUTES", "30"))
     # Answer emails one address gets from the answer form in an hour, whoever asks.
     ANSWER_MAILS_PER_ADDRESS = int(os.environ.get("ANSWER_MAILS_PER_ADDRESS", "3"))
     # Host edits and messages that email an event's attendees, per event per hour.

@@ -4,6 +4,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, Config
 from eventsite import database, mail, models, security  # noqa: F401 - models register their tables
@@ -15,6 +16,7 @@ from eventsite.views import auth as auth_views
 from eventsite.views import errors as error_views
 from eventsite.views import events as event_views
 from eventsite.views import feeds as feed_views
+from eventsite.views import hosting as hosting_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
 from eventsite.views import rsvps as rsvp_views
@@ -30,6 +32,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.config.update(overrides)
     check_config(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     for command in commands:
@@ -47,6 +50,14 @@ def check_config(config) -> None:
         raise RuntimeError(f"MODERATION must be one of: {', '.join(MODERATION_MODES)}.")
 
 
+def register_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_FIX proxies, take the client's address and scheme from X-Forwarded-For
+    and -Proto (so rate limits count clients, not the proxy). The host never: links use SITE_URL."""
+    trusted = app.config["PROXY_FIX"]
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0, x_prefix=0)
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=database.render_item)
@@ -59,6 +70,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for views in (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views):
+    blueprints = (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views)
+    for views in (*blueprints, hosting_views):
         app.register_blueprint(views.bp)
     error_views.init_app(app)

@@ -2,7 +2,7 @@
 
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.orm import joinedload
 
 from eventsite.attendees import event_link, tell_promoted
@@ -15,13 +15,16 @@ from eventsite.models import (
     Event,
     EventHost,
     EventStatus,
-    OutboxMail,
+    HostInvitation,
+    PendingAnswer,
     Person,
     Report,
     Rsvp,
     RsvpStatus,
 )
+from eventsite.retention import forget_addresses
 from eventsite.rsvps import fill_open_seats, locked_event, waitlist_position
+from eventsite.sessions import end_all_sessions
 
 
 def my_rsvps(person: Person) -> list[Rsvp]:
@@ -79,25 +82,42 @@ def _answer_data(rsvp: Rsvp) -> dict:
 
 
 def delete_account(person: Person) -> None:
-    """Remove a person's answers (freeing their places), host roles and links, and
-    anonymise what must stay (events they proposed, their part in past events)."""
+    """Remove a person's answers (freeing their places), host roles, invitations, links,
+    sessions (signing them out everywhere) and the mail sent to them; scrub their address
+    from events' history; anonymise what must stay (events they proposed, their part in past events)."""
     sole = [event for event in hosting(person) if not event.is_cancelled and len(event.hosts) == 1]
     if sole:
         titles = ", ".join(f"“{event.title}”" for event in sole)
         raise InvalidInput("confirm", f"You are the only host of {titles}: hand it over or cancel it first.")
-    mine = select(Rsvp.event_id).where(Rsvp.person_id == person.id).order_by(Rsvp.event_id)
-    for event_id in db.session.scalars(mine).all():  # in id order, so two deletions never deadlock
-        event = locked_event(event_id)
-        db.session.execute(delete(Rsvp).where(Rsvp.event_id == event_id, Rsvp.person_id == person.id))
-        event.updated_at = utcnow()  # its counts changed: feeds must notice
-        if event.status is EventStatus.PUBLISHED:
-            tell_promoted(fill_open_seats(event))
-    db.session.execute(delete(EventHost).where(EventHost.person_id == person.id))
-    db.session.execute(delete(EmailLink).where(EmailLink.person_id == person.id))
-    db.session.execute(delete(OutboxMail).where(OutboxMail.to_address == person.email, OutboxMail.sent_at.is_(None)))
+    for event_id in _answered_event_ids(person):  # in id order, so two deletions never deadlock
+        _delete_answers(locked_event(event_id), person)
+    for table in (EventHost, EmailLink, HostInvitation):
+        db.session.execute(delete(table).where(table.person_id == person.id))
+    end_all_sessions(person)
+    forget_addresses([person.email])
     person.email = f"deleted-{person.id}{DELETED_DOMAIN}"
     person.name = ""
     person.is_steward = False
     person.email_confirmed_at = None
     person.feed_key = secrets.token_hex(16)  # the old feed link stops working
     db.session.flush()
+
+
+def _same_address(person: Person):
+    return func.lower(PendingAnswer.email) == person.email.lower()
+
+
+def _answered_event_ids(person: Person) -> list[int]:
+    """Events this person answered, or has an unproven answer to under their address."""
+    answered = select(Rsvp.event_id).where(Rsvp.person_id == person.id)
+    pending = select(PendingAnswer.event_id).where(_same_address(person))
+    return sorted(db.session.scalars(union(answered, pending)))
+
+
+def _delete_answers(event: Event, person: Person) -> None:
+    """``event`` comes from ``locked_event``: the places freed go to the waitlist at once."""
+    db.session.execute(delete(Rsvp).where(Rsvp.event_id == event.id, Rsvp.person_id == person.id))
+    db.session.execute(delete(PendingAnswer).where(PendingAnswer.event_id == event.id, _same_address(person)))
+    event.updated_at = utcnow()  # its counts changed: feeds must notice
+    if event.status is EventStatus.PUBLISHED:
+        tell_promoted(fill_open_seats(event))

@@ -6,26 +6,33 @@ Every message is queued (eventsite.mail) in the transaction that causes it.
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.feeds import feed_token
+from eventsite.host_mail import MESSAGED, check_host_mail_limit, messaging_closed, record_mail_out
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
-from eventsite.models import Event, EventStatus, Person, Rsvp, RsvpStatus
-from eventsite.people import find_or_create_person, find_person
+from eventsite.models import Event, EventStatus, OutboxMail, Person, Rsvp, RsvpStatus
+from eventsite.people import find_or_create_person, find_person, normalise_email
 from eventsite.rsvps import (
     ATTENDING,
     Answer,
     answer,
+    check_answer,
     fill_open_seats,
-    find_rsvp,
+    hold_answer,
     manage_token,
+    pending_for_token,
+    release_lapsed_holds,
+    take_pending,
     threshold_just_reached,
     waitlist_position,
 )
@@ -43,6 +50,7 @@ STATUS_LABELS = {
     RsvpStatus.WAITLISTED: "Waitlist",
 }
 REMINDER_WINDOW = timedelta(hours=24)
+ANSWER_CONFIRM = "answer-confirm"  # the category of "confirm your answer" emails, limited per address
 # Changes that attendees are emailed about (with an updated .ics).
 TIME_AND_PLACE = ("starts_at", "ends_at", "timezone", "venue_name", "address", "place_id", "is_online", "online_url")
 
@@ -80,6 +88,8 @@ def ics_for(rsvp: Rsvp, method: str) -> Attachment:
 
 
 def _tell(rsvp: Rsvp, subject: str, template: str, method: str | None = "REQUEST", **context) -> None:
+    if rsvp.person is None:
+        return  # a purged answer (eventsite.retention): nobody is left to tell
     attachment = ics_for(rsvp, method) if method else None
     queue_mail(
         rsvp.person.email,
@@ -98,39 +108,124 @@ def _tell(rsvp: Rsvp, subject: str, template: str, method: str | None = "REQUEST
     )
 
 
-def respond(event: Event, person: Person, status: RsvpStatus, guests: int = 0, show_name: bool = False) -> Answer:
-    """Record an answer and tell everyone it concerns. ``event`` comes from ``locked_event``."""
-    result = answer(event, person, status, guests, show_name)
+def respond(
+    event: Event, person: Person, status: RsvpStatus, guests: int = 0, show_name: bool = False, reserved: int = 0
+) -> Answer:
+    """Record a proven person's answer and tell everyone it concerns. ``event`` comes from
+    ``locked_event``; ``reserved``: places a confirmed hold kept for them."""
+    result = answer(event, person, status, guests, show_name, reserved)
     confirm_answer(result)
     if threshold_just_reached(event):
         tell_threshold_reached(event)
     return result
 
 
-def respond_as_guest(
-    event: Event, email: str, name: str, status: RsvpStatus, guests: int = 0, show_name: bool = False
+@dataclass(frozen=True)
+class Visitor:
+    """Who is answering from a browser, as far as the site knows."""
+
+    signed_in: Person | None = None
+    remembered: Rsvp | None = None  # this browser's proven answer to this event
+    proven: frozenset[int] = frozenset()  # people whose emailed links this browser has used
+
+
+def respond_from_form(
+    event: Event, visitor: Visitor, email: str, name: str, status: RsvpStatus, guests: int = 0, show_name: bool = False
 ) -> Answer | None:
-    """Someone not signed in answers. An address that has already answered is not
-    changed from here (anyone could type it): its owner is emailed their own link."""
+    """An answer from the event page. It counts at once for a signed-in person and for an
+    address this browser has proven; any other address is emailed a link to confirm it
+    (None), and nothing public or private changes until it is used."""
+    if visitor.signed_in is not None:
+        return respond(event, visitor.signed_in, status, guests, show_name)
+    email = normalise_email(email or "")
+    remembered = visitor.remembered.person if visitor.remembered is not None else None
+    if remembered is not None and email in ("", remembered.email):
+        return respond(event, remembered, status, guests, show_name)
     if not email:
         raise InvalidInput("email", "Enter your email address, so we can send your answer and a link to change it.")
     known = find_person(email)
-    existing = find_rsvp(event, known) if known is not None else None
-    if existing is not None:
-        remind_of_answer(existing)
-        return None
-    return respond(event, find_or_create_person(email, name), status, guests, show_name)
+    if known is not None and known.id in visitor.proven:
+        _name_if_none(known, name)
+        return respond(event, known, status, guests, show_name)
+    ask_to_confirm(event, email, name, status, guests, show_name)
+    return None
 
 
-def after_host_change(event: Event, scheduling_changed: list[str]) -> None:
-    """After an edit: fill places a larger capacity opened, and tell people of new times or places."""
+def _name_if_none(person: Person, name: str) -> None:
+    """A proven owner may give a name they lack; nobody's stored name is ever replaced."""
+    if not person.name and name.strip():
+        person.name = name.strip()
+
+
+def ask_to_confirm(
+    event: Event, email: str, name: str, status: RsvpStatus, guests: int = 0, show_name: bool = False
+) -> list[Rsvp]:
+    """Hold the answer and email its owner a link to confirm it, at most
+    ANSWER_MAILS_PER_ADDRESS times an hour per address (past that, silently nothing).
+    Returns anyone promoted because a replaced hold freed its places."""
+    check_answer(event, status, guests)
+    if _answer_mails_this_hour(email) >= current_app.config["ANSWER_MAILS_PER_ADDRESS"]:
+        return []
+    pending, token = hold_answer(event, email, name, status, guests, show_name)
+    promoted = fill_open_seats(event)
+    tell_promoted(promoted)
+    held_minutes = current_app.config["ANSWER_HOLD_MINUTES"] if pending.held_places else None
+    queue_mail(
+        email,
+        f"Confirm your answer: {event.title}",
+        "answer_confirm",
+        category=ANSWER_CONFIRM,
+        event=event,
+        pending=pending,
+        held_minutes=held_minutes,
+        link=external_url("rsvps.confirm_page", token=token),
+        event_url=event_link(event),
+    )
+    return promoted
+
+
+def _answer_mails_this_hour(email: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    query = select(func.count()).where(
+        OutboxMail.to_address == email, OutboxMail.category == ANSWER_CONFIRM, OutboxMail.created_at > since
+    )
+    return db.session.scalar(query)
+
+
+def confirm_pending(event: Event, token: str) -> Answer:
+    """The emailed link was used: the address is proven, and the answer counts (into the
+    places its hold kept, if it is still live). ``event`` comes from ``locked_event``."""
+    pending = pending_for_token(token, event)
+    person = find_or_create_person(pending.email, pending.name)
+    _name_if_none(person, pending.name)
+    if person.email_confirmed_at is None:
+        person.email_confirmed_at = utcnow()
+    status, guests, show_name = pending.status, pending.guests, pending.show_name
+    reserved = take_pending(pending)
+    return respond(event, person, status, guests, show_name, reserved)
+
+
+def release_holds(event: Event) -> list[Rsvp]:
+    """Lapsed holds give their places to the waitlist's head, who are told. ``event`` is locked."""
+    promoted = release_lapsed_holds(event)
+    tell_promoted(promoted)
+    return promoted
+
+
+def after_host_change(event: Event, scheduling_changed: list[str]) -> int:
+    """After an edit: fill places a larger capacity opened, and tell people of new times or
+    places; return how many were told of the change. A gathering that is not live emails
+    nobody: a steward's restore fills its places (eventsite.moderation)."""
+    if "starts_at" in scheduling_changed:  # a new date deserves a new reminder
+        db.session.execute(update(Rsvp).where(Rsvp.event_id == event.id).values(reminded_at=None))
+    if event.status is not EventStatus.PUBLISHED:
+        return 0
     tell_promoted(fill_open_seats(event))
     if threshold_just_reached(event):
         tell_threshold_reached(event)
-    if "starts_at" in scheduling_changed:  # a new date deserves a new reminder
-        db.session.execute(update(Rsvp).where(Rsvp.event_id == event.id).values(reminded_at=None))
     if any(name in TIME_AND_PLACE for name in scheduling_changed):
-        tell_of_change(event, scheduling_changed)
+        return tell_of_change(event, scheduling_changed)
+    return 0
 
 
 def confirm_answer(result: Answer) -> None:
@@ -150,12 +245,12 @@ def tell_promoted(promoted: list[Rsvp]) -> None:
         _tell(rsvp, "A place came up for you", "rsvp_promoted")
 
 
-def remind_of_answer(rsvp: Rsvp) -> None:
-    """Someone answered with an address that already has an answer: send its link, change nothing."""
-    _tell(rsvp, "Your answer", "rsvp_exists", method=None)
-
-
 def _people(event: Event, statuses) -> list[Rsvp]:
+    """Answers with someone to tell: a purged answer (eventsite.retention) has nobody."""
+    return [rsvp for rsvp in _answers(event, statuses) if rsvp.person is not None]
+
+
+def _answers(event: Event, statuses) -> list[Rsvp]:
     query = (
         select(Rsvp)
         .where(Rsvp.event_id == event.id, Rsvp.status.in_(statuses))
@@ -166,8 +261,11 @@ def _people(event: Event, statuses) -> list[Rsvp]:
 
 
 def tell_of_change(event: Event, changed: list[str]) -> int:
-    """A host changed the time or place: everyone answering gets the updated .ics."""
+    """A host changed the time or place: everyone answering gets the updated .ics (within
+    the hosts' hourly limit: over it, the edit is refused beside the start)."""
     rsvps = _people(event, ATTENDING)
+    if rsvps:
+        check_host_mail_limit(event, "starts_at")
     for rsvp in rsvps:
         _tell(rsvp, "Changed", "event_changed", changed=changed)
     return len(rsvps)
@@ -195,8 +293,15 @@ def tell_threshold_reached(event: Event) -> None:
 
 
 def message_people(event: Event, audience: str, subject: str, body: str, sender: Person) -> int:
-    """A host writes to everyone going (or the waitlist, ...): one email each, no addresses shared."""
+    """A host writes to everyone going (or the waitlist, ...): one email each, no addresses
+    shared; only while the gathering is live, and within the hourly limit (eventsite.host_mail)."""
+    closed = messaging_closed(event)
+    if closed:
+        raise InvalidInput("body", closed)
     rsvps = _people(event, AUDIENCES[audience])
+    if rsvps:
+        check_host_mail_limit(event, "body")
+        record_mail_out(event, sender, MESSAGED, len(rsvps))
     for rsvp in rsvps:
         _tell(rsvp, subject, "host_message", method=None, body=body, sender=sender)
     return len(rsvps)
@@ -244,26 +349,36 @@ def attendee_list(event: Event) -> list[dict]:
     rows = []
     waiting = 0
     order = {RsvpStatus.GOING: 0, RsvpStatus.WAITLISTED: 1, RsvpStatus.MAYBE: 2, RsvpStatus.NOT_GOING: 3}
-    rsvps = sorted(_people(event, tuple(RsvpStatus)), key=lambda r: (order[r.status], r.waitlisted_at or r.created_at))
+    rsvps = sorted(_answers(event, tuple(RsvpStatus)), key=lambda r: (order[r.status], r.waitlisted_at or r.created_at))
     for rsvp in rsvps:
         waiting += rsvp.status is RsvpStatus.WAITLISTED
+        name, email = _who(rsvp)
         rows.append(
             {
-                "name": rsvp.person.display_name,
-                "email": rsvp.person.email,
+                "name": name,
+                "email": email,
                 "answer": STATUS_LABELS[rsvp.status],
                 "guests": rsvp.guests,
                 "waitlist_place": waiting if rsvp.status is RsvpStatus.WAITLISTED else "",
                 "answered_at": rsvp.created_at.isoformat(timespec="seconds"),
+                "rsvp_id": rsvp.id,  # for the page's "Remove" button; not in the CSV
             }
         )
     return rows
 
 
+def _who(rsvp: Rsvp) -> tuple[str, str]:
+    """Name and address for the hosts' list; a purged answer keeps only its count."""
+    if rsvp.person is None:
+        return f"Removed after {current_app.config['PURGE_ANSWERS_AFTER_DAYS']} days", ""
+    return rsvp.person.display_name, rsvp.person.email
+
+
 def attendees_csv(event: Event) -> str:
     rows = attendee_list(event)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["name", "email", "answer", "guests", "waitlist_place", "answered_at"])
+    fieldnames = ["name", "email", "answer", "guests", "waitlist_place", "answered_at"]
+    writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: _csv_safe(value) for key, value in row.items()})

@@ -1,16 +1,22 @@
-"""Flask commands: seed-demo, send-mail, steward add|remove|list."""
+"""Flask commands: seed-demo, send-mail, purge, backup, steward add|remove|list."""
+
+from pathlib import Path
 
 import click
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import attendees, demo
+from eventsite import attendees, demo, retention
+from eventsite.backup import BackupFailed, backup_sqlite
 from eventsite.database import immediate_writes
+from eventsite.deploy import deploy_problems
 from eventsite.extensions import db
 from eventsite.mail import deliver, pending_count
 from eventsite.models import Person
 from eventsite.people import make_steward, remove_steward
+from eventsite.rsvps import lapsed_hold_events, locked_event
 
 
 @click.command("seed-demo")
@@ -51,6 +57,50 @@ def send_reminders():
     click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
 
 
+@click.command("release-holds")
+def release_holds():
+    """Give places held for unconfirmed answers that have lapsed to the waitlist (cron, every few minutes)."""
+    promoted = 0
+    with immediate_writes():
+        for event_id in lapsed_hold_events():
+            promoted += len(attendees.release_holds(locked_event(event_id)))
+            db.session.commit()  # one event at a time: no lock held for long
+        sent, failed = deliver()
+    click.echo(f"Promoted {promoted} from waitlists. Sent {sent}, failed {failed}, still queued {pending_count()}.")
+
+
+@click.command("check-deploy")
+def check_deploy():
+    """List the settings that are unsafe in production, each with its fix; exit 1 on any failure."""
+    problems = deploy_problems(current_app.config)
+    for problem in problems:
+        click.echo(str(problem))
+    if any(problem.is_failure for problem in problems):
+        raise SystemExit(1)
+    click.echo("No unsafe production settings." if not problems else "No failures; read the warnings above.")
+
+
+@click.command("purge")
+def purge():
+    """Remove the names and addresses behind answers to gatherings that ended over
+    PURGE_ANSWERS_AFTER_DAYS ago, old mail and links, and people left with nothing (cron, daily)."""
+    with immediate_writes():
+        purged = retention.purge()
+        db.session.commit()
+    click.echo(str(purged))
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path):
+    """Write a consistent copy of the SQLite database to the new file PATH, while the site serves."""
+    try:
+        click.echo(backup_sqlite(path))
+    except BackupFailed as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
+
+
 steward = AppGroup("steward", help="Stewards review held and reported gatherings.")
 
 
@@ -89,4 +139,4 @@ def steward_list():
         click.echo(person.email)
 
 
-commands = (seed_demo, send_mail, send_reminders, steward)
+commands = (seed_demo, send_mail, send_reminders, check_deploy, release_holds, purge, backup, steward)

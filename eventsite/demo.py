@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
+from eventsite.lifecycle import change_status
 from eventsite.models import (
     ACCESS_FEATURES,
     Event,
@@ -27,7 +28,7 @@ from eventsite.models import (
     Tag,
     event_tags,
 )
-from eventsite.text import slugify
+from eventsite.text import render_markdown, slugify, summary_text
 from eventsite.times import local_to_utc
 
 PLACES = ["Armley", "Beeston", "Chapeltown", "City Centre", "Harehills", "Headingley", "Holbeck", "Seacroft"]
@@ -62,6 +63,9 @@ DESCRIPTION = (
     "housing officers and patients** all meet as equals.\n\n"
     "- Tea, coffee and biscuits on us\n- Bring a friend or colleague\n"
 )
+# Rendered once, as eventsite.events does when a description is saved.
+DESCRIPTION_HTML = str(render_markdown(DESCRIPTION))
+SUMMARY = summary_text(DESCRIPTION)
 
 
 def has_events() -> bool:
@@ -99,8 +103,7 @@ def seed_network() -> str:
     db.session.flush()
     _rsvp_demo(rng, events, people)
     for event in events[5::9]:
-        event.status = EventStatus.CANCELLED
-        event.cancelled_at = utcnow()
+        change_status(event, "cancel")
         event.cancel_message = "Sorry: the venue is closed that day. We will set a new date soon."
         event.sequence = 1
     return f"Demo network: {len(events)} gatherings, {len(people) + 1} people, {len(places)} places."
@@ -157,6 +160,8 @@ def _event(*, host: Person, tags, length: timedelta, starts_at: datetime, place,
         place=place,
         is_online=place is None,
         description=DESCRIPTION,
+        description_html=DESCRIPTION_HTML,
+        summary=SUMMARY,
         created_by=host,
         published_at=utcnow(),
         tags=tags,
@@ -257,6 +262,8 @@ def _bulk_event(rng: random.Random, now: datetime, place_ids, person_ids, capaci
         "online_url": f"https://meet.example.org/{number}" if online else "",
         "capacity": capacity,
         "description": DESCRIPTION,
+        "description_html": DESCRIPTION_HTML,
+        "summary": SUMMARY,
         "access_features": [],
         "created_by_id": rng.choice(person_ids),
         "published_at": datetime(2026, 1, 1, tzinfo=UTC),

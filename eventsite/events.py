@@ -15,6 +15,8 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
+from eventsite.host_mail import EDIT_EMAILED, record_mail_out
+from eventsite.lifecycle import change_status
 from eventsite.listing import MAX_LENGTH
 from eventsite.models import (
     EmailLink,
@@ -28,10 +30,12 @@ from eventsite.models import (
     Tag,
 )
 from eventsite.moderation import publish_or_hold
-from eventsite.people import find_or_create_person, mail_link, redeem_link
+from eventsite.people import find_or_create_person, mail_link, name_in_link, redeem_link
+from eventsite.text import render_markdown, summary_text
 from eventsite.times import NonexistentLocalTime, local_to_utc
 
 DEFAULT_LENGTH = timedelta(hours=2)
+NAME_NEEDED = "Enter your name, as hosts are shown on the event page."
 MAX_YEARS_AHEAD = 5
 # Changes that matter to attendees and calendars: each raises the SEQUENCE.
 SCHEDULING_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue_name", "address",
@@ -174,6 +178,7 @@ def _apply(event: Event, details: EventDetails, starts_at: datetime, ends_at: da
     event.capacity = details.capacity
     event.min_going = details.min_going
     event.description = details.description
+    _render_description(event)
     event.tags = _tags_named(details.tags)
     event.access_features = list(details.access_features)
     event.access_notes = details.access_notes
@@ -181,6 +186,12 @@ def _apply(event: Event, details: EventDetails, starts_at: datetime, ends_at: da
     event.max_guests = details.max_guests
     event.address_for_attendees = details.address_for_attendees
     event.rsvp_closes_at = _rsvp_close(details, starts_at)
+
+
+def _render_description(event: Event) -> None:
+    """Render the Markdown once, when it is saved: pages, JSON-LD and previews read the result."""
+    event.description_html = str(render_markdown(event.description))
+    event.summary = summary_text(event.description)
 
 
 def _rsvp_close(details: EventDetails, starts_at: datetime) -> datetime | None:
@@ -192,9 +203,10 @@ def _rsvp_close(details: EventDetails, starts_at: datetime) -> datetime | None:
     return closes_at
 
 
-def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool) -> Event:
+def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool, typed_name: str = "") -> Event:
     """Save a proposal. A signed-in proposer goes straight to moderation; anyone
-    else is emailed a one-time link that confirms their address first."""
+    else is emailed a one-time link that confirms their address first (and carries
+    the name they typed, ``typed_name``, until then)."""
     now = utcnow()
     starts_at, ends_at = resolve_times(details.starts_local, details.ends_local, details.timezone, now)
     _check_where(details)
@@ -208,7 +220,7 @@ def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool
         publish_or_hold(event, proposer, current_app.config["MODERATION"])
     else:
         subject = f"Confirm your gathering: {event.title}"
-        mail_link(proposer, LinkPurpose.CONFIRM_EVENT, subject, "confirm_event", event=event)
+        mail_link(proposer, LinkPurpose.CONFIRM_EVENT, subject, "confirm_event", event=event, typed_name=typed_name)
     return event
 
 
@@ -217,12 +229,25 @@ def propose_as_guest(details: EventDetails, email: str, name: str) -> Event:
     if not email:
         raise InvalidInput("email", "Enter your email address so we can send you the confirmation link.")
     if not name:
-        raise InvalidInput("name", "Enter your name, as hosts are shown on the event page.")
-    return propose_event(details, find_or_create_person(email, name), email_confirmed=False)
+        raise InvalidInput("name", NAME_NEEDED)
+    # Anyone could type this address: the name is theirs only once the emailed link proves it.
+    return propose_event(details, find_or_create_person(email), email_confirmed=False, typed_name=name)
 
 
-def confirm_proposal(event: Event, person: Person) -> None:
-    """The proposer followed the emailed link: publish, or hold for a steward."""
+def propose_signed_in(details: EventDetails, person: Person, name: str) -> Event:
+    """A signed-in person proposes; one with no name yet gives it (their address is proven)."""
+    if not person.name:
+        if not name:
+            raise InvalidInput("name", NAME_NEEDED)
+        person.name = name
+    return propose_event(details, person, email_confirmed=True)
+
+
+def confirm_proposal(event: Event, person: Person, typed_name: str = "") -> None:
+    """The proposer followed the emailed link: publish, or hold for a steward. The
+    name they typed when proposing becomes theirs if they have none yet."""
+    if typed_name and not person.name:
+        person.name = typed_name
     if event.status is EventStatus.UNCONFIRMED:
         record_change(event, person, "confirmed")
         publish_or_hold(event, person, current_app.config["MODERATION"])
@@ -232,7 +257,7 @@ def use_email_link(token: str) -> EmailLink:
     """Redeem an emailed link; a proposal's link also confirms the proposal."""
     link = redeem_link(token)
     if link.purpose is LinkPurpose.CONFIRM_EVENT and link.event is not None:
-        confirm_proposal(link.event, link.person)
+        confirm_proposal(link.event, link.person, name_in_link(token))
     return link
 
 
@@ -251,46 +276,24 @@ def edit_event(event: Event, details: EventDetails, editor: Person) -> list[str]
     changed = [name for name in SCHEDULING_FIELDS if getattr(event, name) != before[name]]
     touch(event, scheduling_changed=bool(changed))
     record_change(event, editor, "edited", ", ".join(changed))
-    after_host_change(event, changed)
+    told = after_host_change(event, changed)
+    if told:
+        record_mail_out(event, editor, EDIT_EMAILED, told)
     return changed
 
 
 def cancel_event(event: Event, person: Person, message: str) -> None:
+    """Cancel: the event stays up, marked cancelled, and everyone answering is told.
+    A held or hidden event stays held or hidden (eventsite.lifecycle) and nobody is emailed."""
     _require_host(person, event)
     if event.is_cancelled:
         return
-    event.status = EventStatus.CANCELLED
-    event.cancelled_at = utcnow()
+    change_status(event, "cancel")
     event.cancel_message = message
     touch(event, scheduling_changed=True)
     record_change(event, person, "cancelled", message)
-    tell_of_cancellation(event)
-
-
-def add_cohost(event: Event, by: Person, email: str, name: str = "") -> Person:
-    """Make someone a host with the same rights; they are told by email."""
-    _require_host(by, event)
-    person = find_or_create_person(email, name)
-    if any(host.person_id == person.id for host in event.hosts):
-        raise InvalidInput("email", f"{person.email} is already a host.")
-    event.hosts.append(EventHost(person=person))
-    touch(event, scheduling_changed=False)
-    record_change(event, by, "added co-host", person.email)
-    subject = f"You are now a host of {event.title}"
-    mail_link(person, LinkPurpose.SIGN_IN, subject, "cohost_added", event=event, next_url=f"/events/{event.id}", by=by)
-    return person
-
-
-def hand_over(event: Event, by: Person, email: str, name: str = "") -> Person:
-    """Pass the event to someone else: they become a host and ``by`` steps down."""
-    _require_host(by, event)
-    person = find_or_create_person(email, name)
-    if person.id == by.id:
-        raise InvalidInput("email", "That is your own address: give someone else's.")
-    if not any(host.person_id == person.id for host in event.hosts):
-        add_cohost(event, by, person.email)
-    step_down(event, by)
-    return person
+    if event.status is EventStatus.CANCELLED:
+        tell_of_cancellation(event)
 
 
 def step_down(event: Event, person: Person) -> None:

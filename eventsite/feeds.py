@@ -25,7 +25,7 @@ from eventsite.extensions import db
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.listing import EventFilters, apply_filters
 from eventsite.mail import external_url
-from eventsite.models import Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus
+from eventsite.models import Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus, Tag
 from eventsite.rsvps import Attendance, attendance_by_event, waitlist_position
 
 WINDOW_PAST = timedelta(days=30)
@@ -49,8 +49,20 @@ _cache: OrderedDict[tuple, Feed] = OrderedDict()
 _cache_lock = Lock()
 
 
+def feed_filters(filters: EventFilters) -> EventFilters:
+    """What narrows a shared feed, and so keys its cache: kind, place (or online) and tag.
+    A feed is a moving window, so dates are dropped: ?date_from=... cannot force a rebuild."""
+    return EventFilters(kind=filters.kind, place=filters.place, online=filters.online, tag=filters.tag)
+
+
+def is_known_tag(name: str) -> bool:
+    """A tag some gathering has used: a feed for any other is refused, not built and cached."""
+    return db.session.scalar(select(Tag.id).where(Tag.name == name)) is not None
+
+
 def shared_feed(filters: EventFilters, name: str) -> Feed:
-    """The shared feed for these filters, rebuilt only when an event changed."""
+    """The shared feed for these filters (see ``feed_filters``), rebuilt only when an event changed."""
+    filters = feed_filters(filters)
     now = utcnow()
     # Events are never deleted (hidden or cancelled instead), and every change moves
     # updated_at, so the newest updated_at (one index lookup) says whether anything changed.

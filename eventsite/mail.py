@@ -45,11 +45,14 @@ class Attachment:
     text: str
 
 
-def queue_mail(to: str, subject: str, template: str, attachment: Attachment | None = None, **context) -> OutboxMail:
-    """Queue a plain-text message rendered from ``templates/mail/<template>.txt``."""
+def queue_mail(
+    to: str, subject: str, template: str, attachment: Attachment | None = None, category: str = "", **context
+) -> OutboxMail:
+    """Queue a plain-text message rendered from ``templates/mail/<template>.txt``;
+    ``category`` marks the messages a limit counts."""
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     body = render_template(f"mail/{template}.txt", **context)
-    mail = OutboxMail(to_address=to, subject=subject, body=body)
+    mail = OutboxMail(to_address=to, subject=subject, body=body, category=category)
     if attachment is not None:
         mail.attachment_name, mail.attachment_type, mail.attachment = astuple(attachment)
     db.session.add(mail)

@@ -124,7 +124,8 @@ class Person(UserMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email.split("@", 1)[0]
+        """The name they gave, or "": never anything taken from their address."""
+        return self.name
 
     @property
     def is_deleted(self) -> bool:
@@ -233,7 +234,8 @@ class Event(db.Model):
 
     @property
     def is_cancelled(self) -> bool:
-        return self.status is EventStatus.CANCELLED
+        """Cancelled by its hosts, even while it is still held or hidden (eventsite.lifecycle)."""
+        return self.cancelled_at is not None or self.status is EventStatus.CANCELLED
 
     @property
     def is_public(self) -> bool:

@@ -6,16 +6,21 @@ MODERATION setting:
 - ``all``: every event waits for a steward.
 """
 
+from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
+from eventsite.attendees import tell_promoted
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
+from eventsite.lifecycle import change_status
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import Event, EventStatus, Person, Place, Report
-from eventsite.text import slugify
+from eventsite.rsvps import fill_open_seats
+from eventsite.text import render_markdown, slugify, summary_text
 
 MODERATION_MODES = ("open", "newcomers", "all")
 
@@ -36,27 +41,27 @@ def needs_review(person: Person, mode: str) -> bool:
 
 def publish_or_hold(event: Event, proposer: Person, mode: str) -> None:
     if needs_review(proposer, mode):
-        event.status = EventStatus.HELD
-        _tell_stewards(event)
+        change_status(event, "hold")
+        tell_stewards(event, "Waiting for a steward", "steward_review")
     else:
-        _publish(event)
+        change_status(event, "publish")
+        event.updated_at = utcnow()
 
 
-def _publish(event: Event) -> None:
-    event.status = EventStatus.PUBLISHED
-    event.published_at = event.published_at or utcnow()
-    event.updated_at = utcnow()
-
-
-def _tell_stewards(event: Event) -> None:
-    stewards = db.session.scalars(select(Person).where(Person.is_steward)).all()
-    for steward in stewards:
+def tell_stewards(event: Event, subject: str, template: str, **context) -> None:
+    """Email every steward (if STEWARD_ALERTS) enough to act without opening the gathering."""
+    if not current_app.config["STEWARD_ALERTS"]:
+        return
+    for steward in db.session.scalars(select(Person).where(Person.is_steward)):
         queue_mail(
             steward.email,
-            f"Waiting for a steward: {event.title}",
-            "steward_review",
+            f"{subject}: {event.title}",
+            template,
             event=event,
+            summary=event.summary or summary_text(event.description),
+            proposer=event.created_by.email,
             link=external_url("stewards.queue"),
+            **context,
         )
 
 
@@ -72,6 +77,7 @@ def report_event(event: Event, reporter: Person | None, reason: str) -> Report:
     report = Report(event=event, reporter_id=reporter.id if reporter else None, reason=reason)
     db.session.add(report)
     db.session.flush()
+    tell_stewards(event, "Reported", "steward_report", reason=reason)
     return report
 
 
@@ -83,13 +89,12 @@ def _resolve_reports(event: Event, steward: Person) -> None:
 
 
 def approve(event: Event, steward: Person) -> None:
-    """Publish a held event, or keep a reported one up; its reports are closed."""
+    """Publish a held event (as cancelled, if its hosts cancelled it meanwhile), or
+    keep a reported one up; its reports are closed."""
     _require_steward(steward)
-    was_held = event.status is EventStatus.HELD
+    was_held = change_status(event, "approve") is EventStatus.HELD
     if was_held:
-        _publish(event)
-    elif event.status not in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
-        raise InvalidInput("event", "Only held or reported gatherings can be approved.")
+        touch(event, scheduling_changed=False)
     _resolve_reports(event, steward)
     record_change(event, steward, "approved by a steward")
     if was_held:
@@ -98,24 +103,22 @@ def approve(event: Event, steward: Person) -> None:
 
 def hide(event: Event, steward: Person) -> None:
     _require_steward(steward)
-    if event.status is EventStatus.HIDDEN:
+    if change_status(event, "hide") is EventStatus.HIDDEN:
         return
-    event.status = EventStatus.HIDDEN
     touch(event, scheduling_changed=True)
     _resolve_reports(event, steward)
     record_change(event, steward, "hidden by a steward")
 
 
 def restore(event: Event, steward: Person) -> None:
+    """Put a hidden event back (cancelled, if it was: hiding never un-cancels a gathering).
+    ``event`` comes from ``locked_event``: places a host opened meanwhile are filled now."""
     _require_steward(steward)
-    if event.status is not EventStatus.HIDDEN:
-        raise InvalidInput("event", "Only hidden gatherings can be restored.")
-    if event.cancelled_at is not None:
-        event.status = EventStatus.CANCELLED  # hiding never un-cancels a gathering
-    else:
-        _publish(event)
+    change_status(event, "restore")
     touch(event, scheduling_changed=True)
     record_change(event, steward, "restored by a steward")
+    if event.status is EventStatus.PUBLISHED:
+        tell_promoted(fill_open_seats(event))
 
 
 def _tell_hosts(event: Event, subject: str, template: str) -> None:
@@ -129,22 +132,32 @@ def _tell_hosts(event: Event, subject: str, template: str) -> None:
         )
 
 
-def steward_queue() -> dict[str, list]:
-    """Held events, events with open reports, and hidden events (to restore)."""
-    with_hosts = selectinload(Event.hosts)
-    held = select(Event).where(Event.status == EventStatus.HELD).options(with_hosts)
-    hidden = select(Event).where(Event.status == EventStatus.HIDDEN).options(with_hosts)
+def steward_queue() -> dict:
+    """Held events, events with open reports, and hidden events (to restore), each
+    with what a steward needs to decide: description, place and proposer."""
+    details = (selectinload(Event.hosts), selectinload(Event.place), selectinload(Event.created_by))
+    held = select(Event).where(Event.status == EventStatus.HELD).options(*details)
+    hidden = select(Event).where(Event.status == EventStatus.HIDDEN).options(*details)
     reported = (
         select(Report)
         .where(Report.resolved_at.is_(None))
-        .options(selectinload(Report.event).selectinload(Event.hosts))
+        .options(*(selectinload(Report.event).options(option) for option in details))
         .order_by(Report.created_at)
     )
-    return {
+    queue = {
         "held": db.session.scalars(held.order_by(Event.created_at)).all(),
         "reports": db.session.scalars(reported).all(),
         "hidden": db.session.scalars(hidden.order_by(Event.updated_at.desc()).limit(50)).all(),
     }
+    events = [*queue["held"], *(report.event for report in queue["reports"]), *queue["hidden"]]
+    return {**queue, "descriptions": {event.id: description_html(event) for event in events}}
+
+
+def description_html(event: Event) -> Markup:
+    """The description as saved (sanitised HTML), or rendered now for events saved before that."""
+    if event.description_html:
+        return Markup(event.description_html)  # noqa: S704 - sanitised when it was saved
+    return render_markdown(event.description)
 
 
 def add_place(steward: Person, name: str) -> Place:

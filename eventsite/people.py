@@ -9,7 +9,7 @@ is marked used the first time it is redeemed.
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -34,13 +34,15 @@ def find_person(email: str) -> Person | None:
     return db.session.scalar(query)
 
 
+def host_name(person: Person) -> str:
+    """How a host is shown: the name they gave, or "a host" (never their address)."""
+    return person.display_name or "a host"
+
+
 def find_or_create_person(email: str, name: str = "") -> Person:
-    person = find_person(email)
-    if person is None:
-        person = _create_person(email, name)
-    elif name.strip() and not person.name:
-        person.name = name.strip()
-    return person
+    """The person with this address; ``name`` is used only if they are new. Whoever types an
+    address is not its owner: a name given for someone already known never replaces theirs."""
+    return find_person(email) or _create_person(email, name)
 
 
 def _create_person(email: str, name: str) -> Person:
@@ -76,8 +78,12 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def issue_link(person: Person, purpose: LinkPurpose, event: Event | None = None, next_url: str = "") -> str:
-    """Create a one-time link and return its token (the only copy of the secret)."""
+def issue_link(
+    person: Person, purpose: LinkPurpose, event: Event | None = None, next_url: str = "", typed_name: str = ""
+) -> str:
+    """Create a one-time link and return its token (the only copy of the secret).
+    ``typed_name``: a name typed with the address, signed into the token and used
+    only once the link proves the address (see ``name_in_link``)."""
     secret = secrets.token_urlsafe(32)
     max_age = timedelta(seconds=current_app.config["EMAIL_LINK_MAX_AGE"])
     link = EmailLink(
@@ -90,7 +96,7 @@ def issue_link(person: Person, purpose: LinkPurpose, event: Event | None = None,
     )
     db.session.add(link)
     db.session.flush()
-    return _serializer().dumps(secret)
+    return _serializer().dumps([secret, typed_name] if typed_name else secret)
 
 
 def mail_link(
@@ -100,10 +106,11 @@ def mail_link(
     template: str,
     event: Event | None = None,
     next_url: str = "",
+    typed_name: str = "",
     **context,
 ) -> None:
     """Issue a one-time link and queue the email that carries it."""
-    token = issue_link(person, purpose, event=event, next_url=next_url)
+    token = issue_link(person, purpose, event=event, next_url=next_url, typed_name=typed_name)
     link = external_url("auth.redeem_link", token=token)
     queue_mail(person.email, subject, template, person=person, event=event, link=link, **context)
 
@@ -117,13 +124,7 @@ def send_sign_in_link(email: str, next_url: str = "") -> Person:
 
 def find_link(token: str) -> EmailLink:
     """The live link for ``token``, without using it up (for the confirmation page)."""
-    max_age = current_app.config["EMAIL_LINK_MAX_AGE"]
-    try:
-        secret = _serializer().loads(token, max_age=max_age)
-    except BadSignature:
-        raise LinkInvalid("This link is not valid. Links work once and expire after a day.") from None
-    if not isinstance(secret, str):
-        raise LinkInvalid("This link is not valid.")
+    secret, _name = _read_token(token)
     token_hash = _hash(secret)
     link = db.session.scalar(select(EmailLink).where(EmailLink.token_hash == token_hash))
     if link is None or not hmac.compare_digest(link.token_hash, token_hash):
@@ -133,6 +134,24 @@ def find_link(token: str) -> EmailLink:
     if link.expires_at <= utcnow():
         raise LinkInvalid("This link has expired. Ask for a new one below.")
     return link
+
+
+def _read_token(token: str) -> tuple[str, str]:
+    """The secret and the typed name a link carries, once its signature and age check out."""
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["EMAIL_LINK_MAX_AGE"])
+    except BadSignature:
+        raise LinkInvalid("This link is not valid. Links work once and expire after a day.") from None
+    if isinstance(payload, str):
+        return payload, ""
+    if isinstance(payload, list) and len(payload) == 2 and all(isinstance(part, str) for part in payload):
+        return payload[0], payload[1]
+    raise LinkInvalid("This link is not valid.")
+
+
+def name_in_link(token: str) -> str:
+    """The name typed when the link was asked for (a proposer's), or ""."""
+    return _read_token(token)[1]
 
 
 def redeem_link(token: str) -> EmailLink:
@@ -145,6 +164,16 @@ def redeem_link(token: str) -> EmailLink:
     )
     if used.rowcount != 1:
         raise LinkInvalid("This link has already been used. Ask for a new one below.")
+    if link.purpose is LinkPurpose.SIGN_IN:
+        _use_up_sign_in_links(link.person, now)
     if link.person.email_confirmed_at is None:
         link.person.email_confirmed_at = now
     return link
+
+
+def _use_up_sign_in_links(person: Person, now: datetime) -> None:
+    """Signing in ends the person's other sign-in links: one left in a mailbox opens nothing."""
+    others = update(EmailLink).where(
+        EmailLink.person_id == person.id, EmailLink.purpose == LinkPurpose.SIGN_IN, EmailLink.used_at.is_(None)
+    )
+    db.session.execute(others.values(used_at=now), execution_options={"synchronize_session": False})

@@ -9,6 +9,11 @@ Rules that hold whatever the concurrency:
   nobody behind it is promoted: the place waits until the party fits or
   shrinks. Parties are never split.
 - Lowering capacity below those going bumps nobody; it only stops promotion.
+- A guest's answer counts once their address is proven (the emailed link): until
+  then it is a ``PendingAnswer``. A pending "going" that fits holds its places for
+  ANSWER_HOLD_MINUTES, and held places count as taken everywhere above ("never
+  oversold" is going + guests + held <= capacity). Confirming turns the hold into
+  the place itself; a hold that lapses frees its places for the waitlist's head.
 
 Every path that changes RSVPs (answering, changing, a host's capacity edit)
 starts by locking the event row (``locked_event``): ``SELECT ... FOR UPDATE`` on
@@ -18,16 +23,17 @@ goes through the queue, so no I/O happens while the lock is held.
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from eventsite.database import utcnow
-from eventsite.errors import DomainError, InvalidInput
+from eventsite.errors import DomainError, InvalidInput, LinkInvalid
 from eventsite.extensions import db
-from eventsite.models import Event, EventStatus, Person, Rsvp, RsvpStatus
+from eventsite.models import Event, EventStatus, PendingAnswer, Person, Rsvp, RsvpStatus
 
 ATTENDING = (RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)
 
@@ -44,10 +50,11 @@ class Attendance:
     maybe: int
     waiting: int  # RSVPs on the waitlist
     capacity: int | None
+    held: int = 0  # places held for guests who have not yet opened their emailed link
 
     @property
     def places_left(self) -> int | None:
-        return None if self.capacity is None else max(self.capacity - self.going, 0)
+        return None if self.capacity is None else max(self.capacity - self.going - self.held, 0)
 
     @property
     def is_full(self) -> bool:
@@ -85,23 +92,52 @@ def attendance_by_event(events: list[Event]) -> dict[int, Attendance]:
         )
         for event_id, status, answers, people in rows:
             counts[event_id][status] = (answers, int(people))
-    return {event.id: _attendance(event, counts[event.id]) for event in events}
+    held = _held_by_event(list(counts)) if any(event.capacity for event in events) else {}
+    return {event.id: _attendance(event, counts[event.id], held.get(event.id, 0)) for event in events}
 
 
-def _attendance(event: Event, by_status: dict) -> Attendance:
+def _held_by_event(event_ids: list[int]) -> dict[int, int]:
+    query = (
+        select(PendingAnswer.event_id, func.sum(PendingAnswer.held_places))
+        .where(PendingAnswer.event_id.in_(event_ids), *_holding())
+        .group_by(PendingAnswer.event_id)
+    )
+    return {event_id: int(places) for event_id, places in db.session.execute(query)}
+
+
+def _attendance(event: Event, by_status: dict, held: int) -> Attendance:
     return Attendance(
         going=by_status.get(RsvpStatus.GOING, (0, 0))[1],
         maybe=by_status.get(RsvpStatus.MAYBE, (0, 0))[0],
         waiting=by_status.get(RsvpStatus.WAITLISTED, (0, 0))[0],
         capacity=event.capacity,
+        held=held,
     )
 
 
 def going_total(event: Event) -> int:
+    """People going (guests included) whose answers are proven."""
     query = select(func.coalesce(func.sum(1 + Rsvp.guests), 0)).where(
         Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING
     )
     return int(db.session.scalar(query))
+
+
+def _holding(now: datetime | None = None) -> tuple:
+    """The conditions of a hold that still counts."""
+    return PendingAnswer.held_places > 0, PendingAnswer.held_until > (now or utcnow())
+
+
+def held_places(event: Event) -> int:
+    query = select(func.coalesce(func.sum(PendingAnswer.held_places), 0)).where(
+        PendingAnswer.event_id == event.id, *_holding()
+    )
+    return int(db.session.scalar(query))
+
+
+def taken_places(event: Event) -> int:
+    """Places nobody else can have: people going, their guests, and live holds."""
+    return going_total(event) + held_places(event)
 
 
 def waitlist(event: Event) -> list[Rsvp]:
@@ -148,8 +184,8 @@ def _fits(event: Event, total: int, party: int) -> bool:
     return event.capacity is None or total + party <= event.capacity
 
 
-def answer(event: Event, person: Person, status: RsvpStatus, guests: int = 0, show_name: bool = False) -> Answer:
-    """Record a person's answer (new or changed). ``event`` must come from ``locked_event``."""
+def check_answer(event: Event, status: RsvpStatus, guests: int) -> None:
+    """Refuse an answer the event cannot take, whoever gives it."""
     reason = closed_reason(event)
     if reason:
         raise RsvpClosed(reason)
@@ -160,13 +196,21 @@ def answer(event: Event, person: Person, status: RsvpStatus, guests: int = 0, sh
     if status is RsvpStatus.GOING and not _could_ever_fit(event, 1 + guests):
         room = event.capacity - 1
         raise InvalidInput("guests", f"There are {event.capacity} places in all: you can bring up to {room} guests.")
+
+
+def answer(
+    event: Event, person: Person, status: RsvpStatus, guests: int = 0, show_name: bool = False, reserved: int = 0
+) -> Answer:
+    """Record a person's answer (new or changed). ``event`` must come from ``locked_event``.
+    ``reserved``: places a confirmed hold kept for this person (already released)."""
+    check_answer(event, status, guests)
     rsvp = find_rsvp(event, person)
     previous = rsvp.status if rsvp else None
     rsvp = rsvp or _new_rsvp(event, person)
     rsvp.show_name = show_name
     rsvp.updated_at = utcnow()
     if status is RsvpStatus.GOING:
-        _go(event, rsvp, guests)
+        _go(event, rsvp, guests, reserved)
     else:
         rsvp.status, rsvp.guests, rsvp.waitlisted_at = status, guests, None
     event.updated_at = rsvp.updated_at  # feeds show the counts: this changes them
@@ -187,8 +231,9 @@ def _new_rsvp(event: Event, person: Person) -> Rsvp:
     return rsvp
 
 
-def _go(event: Event, rsvp: Rsvp, guests: int) -> None:
-    """Going if the party fits and nobody waits; else the end of the waitlist."""
+def _go(event: Event, rsvp: Rsvp, guests: int, reserved: int = 0) -> None:
+    """Going if the party fits and nobody waits (or its places were held for it); else the
+    end of the waitlist."""
     if rsvp.status is RsvpStatus.GOING:
         if guests > rsvp.guests:
             _check_room_for_more_guests(event, rsvp, guests)
@@ -199,7 +244,8 @@ def _go(event: Event, rsvp: Rsvp, guests: int) -> None:
         return
     rsvp.guests = guests
     db.session.flush()
-    if not _anyone_waiting(event) and _fits(event, going_total(event), 1 + guests):
+    held_for_it = reserved >= 1 + guests
+    if (held_for_it or not _anyone_waiting(event)) and _fits(event, taken_places(event), 1 + guests):
         rsvp.status = RsvpStatus.GOING
     else:
         rsvp.status, rsvp.waitlisted_at = RsvpStatus.WAITLISTED, _waitlist_stamp(event)
@@ -226,15 +272,15 @@ def _check_room_for_more_guests(event: Event, rsvp: Rsvp, guests: int) -> None:
     """Someone going brings more guests: only into places nobody is waiting for."""
     if _anyone_waiting(event):
         raise InvalidInput("guests", "People are waiting for places, so you can't bring more guests now.")
-    others = going_total(event) - (1 + rsvp.guests)
+    others = taken_places(event) - (1 + rsvp.guests)
     if not _fits(event, others, 1 + guests):
         room = max(event.capacity - others - 1, 0)
         raise InvalidInput("guests", f"There is room for {room} guest{'s' if room != 1 else ''} with you.")
 
 
 def fill_open_seats(event: Event) -> list[Rsvp]:
-    """Promote from the head of the waitlist while the next party fits."""
-    total = going_total(event)
+    """Promote from the head of the waitlist while the next party fits (held places are taken)."""
+    total = taken_places(event)
     promoted = []
     for rsvp in waitlist(event):
         if not _could_ever_fit(event, 1 + rsvp.guests):
@@ -258,6 +304,102 @@ def threshold_just_reached(event: Event) -> bool:
         return False
     event.threshold_reached_at = utcnow()
     return True
+
+
+# -- guests' answers, waiting for the emailed link -----------------------------------------------
+
+
+def hold_answer(
+    event: Event, email: str, name: str, status: RsvpStatus, guests: int = 0, show_name: bool = False
+) -> tuple[PendingAnswer, str]:
+    """Keep a guest's answer until the address is proven; return it and its link's token.
+
+    The same work happens whoever the address belongs to (nobody is looked up), so
+    neither the page nor the counts tell whether it was known or had answered. An
+    earlier pending answer from the same address is replaced. ``event`` comes from
+    ``locked_event``."""
+    check_answer(event, status, guests)
+    db.session.execute(delete(PendingAnswer).where(PendingAnswer.event_id == event.id, PendingAnswer.email == email))
+    db.session.flush()
+    now = utcnow()
+    secret = secrets.token_urlsafe(16)  # 128 bits
+    pending = PendingAnswer(event_id=event.id, email=email, name=name.strip(), status=status, guests=guests,
+                            show_name=show_name, token_hash=_hash(secret), created_at=now,
+                            expires_at=now + timedelta(seconds=current_app.config["EMAIL_LINK_MAX_AGE"]))  # fmt: skip
+    party = 1 + guests
+    if status is RsvpStatus.GOING and event.capacity is not None and _room_for_hold(event, party):
+        pending.held_places = party
+        pending.held_until = now + timedelta(minutes=current_app.config["ANSWER_HOLD_MINUTES"])
+    db.session.add(pending)
+    event.updated_at = now  # places left changed: feeds must notice
+    db.session.flush()
+    return pending, f"{event.id}.{secret}"
+
+
+def _room_for_hold(event: Event, party: int) -> bool:
+    return not _anyone_waiting(event) and _fits(event, taken_places(event), party)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def pending_event_id(token: str) -> int | None:
+    """The event a "confirm your answer" token is for (``<event id>.<secret>``), to lock it first."""
+    event_id = token.partition(".")[0]
+    return int(event_id) if event_id.isdigit() and len(event_id) <= 9 else None
+
+
+def pending_for_token(token: str, event: Event | None = None) -> PendingAnswer:
+    """The live pending answer behind an emailed link (``event``: its locked event)."""
+    event_id, secret = pending_event_id(token), token.partition(".")[2]
+    if event_id is None or not secret or len(secret) > 64:
+        raise LinkInvalid(_GONE)
+    token_hash = _hash(secret)
+    pending = db.session.scalar(select(PendingAnswer).where(PendingAnswer.token_hash == token_hash))
+    if pending is None or not hmac.compare_digest(pending.token_hash, token_hash):
+        raise LinkInvalid(_GONE)
+    if pending.event_id != event_id or (event is not None and pending.event_id != event.id):
+        raise LinkInvalid(_GONE)
+    if pending.expires_at <= utcnow():
+        raise LinkInvalid(_GONE)
+    return pending
+
+
+_GONE = "This link has already been used or has expired. Answer again on the gathering's page."
+
+
+def take_pending(pending: PendingAnswer) -> int:
+    """Use up a pending answer; return the places its hold still keeps for the person."""
+    reserved = pending.held_places if pending.held_until and pending.held_until > utcnow() else 0
+    db.session.delete(pending)
+    db.session.flush()
+    return reserved
+
+
+def lapsed_hold_events(now: datetime | None = None) -> list[int]:
+    """Events with holds that have lapsed but not yet been released, in id order."""
+    query = (
+        select(PendingAnswer.event_id)
+        .where(PendingAnswer.held_places > 0, PendingAnswer.held_until <= (now or utcnow()))
+        .distinct()
+        .order_by(PendingAnswer.event_id)
+    )
+    return list(db.session.scalars(query))
+
+
+def release_lapsed_holds(event: Event, now: datetime | None = None) -> list[Rsvp]:
+    """Holds past their time give their places back: promote from the waitlist."""
+    released = db.session.execute(
+        update(PendingAnswer)
+        .where(PendingAnswer.event_id == event.id, PendingAnswer.held_places > 0,
+               PendingAnswer.held_until <= (now or utcnow()))
+        .values(held_places=0, held_until=None)
+    )  # fmt: skip
+    if released.rowcount:
+        event.updated_at = utcnow()  # places left changed: feeds must notice
+    db.session.flush()
+    return fill_open_seats(event) if event.status is EventStatus.PUBLISHED else []
 
 
 # -- the "change your answer" link -------------------------------------------------------------

@@ -11,6 +11,7 @@ from eventsite.extensions import db
 from eventsite.listing import EventFilters, upcoming_page
 from eventsite.mail import external_url
 from eventsite.models import Event, EventStatus
+from eventsite.people import host_name
 from eventsite.rsvps import Attendance, attendance_by_event
 
 ATOM_ENTRIES = 50
@@ -21,7 +22,7 @@ def event_url(event: Event) -> str:
     return external_url("events.show", event_id=event.id, slug=event.slug)
 
 
-def json_ld(event: Event, description: str) -> dict:
+def json_ld(event: Event) -> dict:
     """schema.org Event: what search engines and chat apps show for a shared link."""
     data = {
         "@context": "https://schema.org",
@@ -33,8 +34,8 @@ def json_ld(event: Event, description: str) -> dict:
         if event.is_cancelled
         else "https://schema.org/EventScheduled",
         "url": event_url(event),
-        "description": description,
-        "organizer": [{"@type": "Person", "name": person.display_name} for person in event.host_people],
+        "description": event.summary,
+        "organizer": [{"@type": "Person", "name": host_name(person)} for person in event.host_people],
         "isAccessibleForFree": event.cost.strip().lower() == "free",
     }
     if event.is_online:
@@ -106,5 +107,5 @@ def api_event(event: Event, counts: Attendance) -> dict:
         "going": counts.going,
         "places_left": counts.places_left,
         "full": counts.is_full,
-        "hosts": [person.display_name for person in event.host_people],
+        "hosts": [host_name(person) for person in event.host_people],
     }

@@ -74,10 +74,10 @@ class Inbox:
     def links(cls, message) -> list[str]:
         return re.findall(r"https?://\S+", cls.text(message))
 
-    def link_to(self, address: str, site_url: str = "http://eventsite.test") -> str:
-        """The path of the last link mailed to ``address``, for the test client."""
-        links = self.links(self.last_to(address))
-        assert links, "the message has no link"
+    def link_to(self, address: str, site_url: str = "http://eventsite.test", containing: str = "") -> str:
+        """The path of the last link mailed to ``address`` (that has ``containing``), for the test client."""
+        links = [link for link in self.links(self.last_to(address)) if containing in link]
+        assert links, f"the message has no link with {containing!r}"
         return links[-1].removeprefix(site_url)
 
 
@@ -253,6 +253,16 @@ class Auth:
 @pytest.fixture
 def auth(client, mailbox):
     return Auth(client, mailbox)
+
+
+def answer_as_guest(client, mailbox, event_id: int, data: dict, site_url: str = "http://eventsite.test"):
+    """A guest answers from the event page, then opens the emailed link and confirms, as the
+    site asks; the answer counts from then. Returns the confirmation's response."""
+    response = client.post(f"/events/{event_id}/rsvp", data=data)
+    assert response.status_code == 302, response.text
+    link = mailbox.link_to(data["email"].strip().lower(), site_url, containing="/answers/")
+    assert client.get(link).status_code == 200
+    return client.post(link)
 
 
 # -- forms as a browser posts them ---------------------------------------------------------

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv running the tests (or the bench)
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 60  # seconds for one request, queueing for a worker included
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def free_port() -> int:

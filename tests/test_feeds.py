@@ -26,9 +26,10 @@ from sqlalchemy import select, update
 
 from eventsite.attendees import respond
 from eventsite.demo import seed_bulk
-from eventsite.events import EventDetails, cancel_event, edit_event, hand_over
+from eventsite.events import EventDetails, cancel_event, edit_event
 from eventsite.extensions import db
 from eventsite.feeds import feed_token
+from eventsite.hosting import accept_invitation, hand_over
 from eventsite.ical import event_uid
 from eventsite.models import Event, EventKind, EventStatus, Person, Rsvp, RsvpStatus
 from eventsite.rsvps import locked_event
@@ -470,7 +471,7 @@ def test_handing_over_an_event_removes_it_from_my_feed_and_moves_last_modified(c
     db.session.execute(update(Event).values(updated_at=datetime.now(UTC) - timedelta(minutes=5)))
     db.session.commit()  # so that the hand-over is seconds later, as HTTP dates count
     before = client.get(url)
-    hand_over(site["hosted"], site.pat, site.people["hana"].email)
+    accept_invitation(hand_over(site["hosted"], site.pat, site.people["hana"].email), "Hana")
     db.session.commit()
     after = client.get(url)
     assert event_uid(site["hosted"]) not in vevents_by_uid(after.data)
@@ -584,16 +585,18 @@ def test_an_edit_changes_the_etag_keeps_the_uid_and_raises_sequence(client, site
     assert new.start == old.start + timedelta(hours=1) == event.starts_at
 
 
-def test_an_answer_changes_the_shared_feed_at_once(client, site):
+def test_an_answer_changes_the_shared_feed_at_once(client, mailbox, site):
     event = site["roomy"]
     before = client.get("/calendar.ics")
     assert str(vevent_of(before.data, event)["DESCRIPTION"]).startswith("2 going; 8 places left.")
-    response = client.post(
-        f"/events/{event.id}/rsvp", data={"answer": "going", "guests": "0", "email": "sol@example.org", "name": "Sol"}
-    )
-    assert response.status_code == 302
+    sol = {"answer": "going", "guests": "0", "email": "sol@example.org", "name": "Sol"}
+    assert client.post(f"/events/{event.id}/rsvp", data=sol).status_code == 302
+    held = client.get("/calendar.ics")  # Sol's place is held until he confirms
+    assert held.headers["ETag"] != before.headers["ETag"]
+    assert str(vevent_of(held.data, event)["DESCRIPTION"]).startswith("2 going; 7 places left.")
+    assert client.post(mailbox.link_to("sol@example.org", containing="/answers/")).status_code == 302
     after = client.get("/calendar.ics")
-    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.headers["ETag"] != held.headers["ETag"]
     assert str(vevent_of(after.data, event)["DESCRIPTION"]).startswith("3 going; 7 places left.")
 
 

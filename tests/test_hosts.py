@@ -1,6 +1,7 @@
-"""Hosts run their gatherings: edit, add co-hosts, hand over, step down, cancel.
+"""Hosts run their gatherings: edit, invite co-hosts, hand over, step down, cancel.
 
-The rules are tested on the domain functions in eventsite/events.py; the view
+The rules are tested on the domain functions in eventsite/events.py and
+eventsite/hosting.py (invitations: more in tests/test_trust_hosting.py); the view
 tests check the wiring: who may use each page, redirects, flashes and messages.
 
 The test client shares the test's app context, and Flask-Login caches the
@@ -14,8 +15,9 @@ import pytest
 
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
-from eventsite.events import EventDetails, add_cohost, can_edit, cancel_event, edit_event, hand_over, step_down
+from eventsite.events import EventDetails, can_edit, cancel_event, edit_event, step_down
 from eventsite.extensions import db
+from eventsite.hosting import accept_invitation, add_cohost, hand_over
 from eventsite.models import Event, EventChange, EventStatus
 from tests.conftest import edit_form, future_local
 
@@ -24,9 +26,9 @@ COHOST = "colin@example.org"
 STRANGER = "sid@example.org"
 
 
-def person_form(prefix: str, email: str, name: str = "") -> dict:
-    """The co-host or hand-over form (``prefix`` "cohost" or "handover"), both fields sent."""
-    return {f"{prefix}-email": email, f"{prefix}-name": name}
+def person_form(prefix: str, email: str) -> dict:
+    """The co-host or hand-over form (``prefix`` "cohost" or "handover")."""
+    return {f"{prefix}-email": email}
 
 
 def event_page(event: Event) -> str:
@@ -209,13 +211,18 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, event):
 # -- co-hosts -----------------------------------------------------------------------------------
 
 
-def test_add_cohost_makes_them_an_equal_host(event, host):
-    cohost = add_cohost(event, host, "Colin@Example.org", "Colin")
-
+def test_an_accepted_invitation_makes_them_an_equal_host(event, host):
+    invitation = add_cohost(event, host, "Colin@Example.org")
+    cohost = invitation.person
     assert cohost.email == COHOST
+    assert not can_edit(cohost, event)  # invited is not yet a host
+
+    accept_invitation(invitation, "Colin")
+
     assert can_edit(cohost, event)
     assert can_edit(host, event)
-    assert changes_to(event, "added co-host")[0].person_id == host.id
+    assert changes_to(event, "invited a co-host")[0].person_id == host.id
+    assert changes_to(event, "accepted a host invitation")[0].person_id == cohost.id
 
 
 def test_adding_an_existing_host_is_refused(event, host):
@@ -223,21 +230,23 @@ def test_adding_an_existing_host_is_refused(event, host):
         add_cohost(event, host, HOST)
 
 
-def test_cohost_is_emailed_a_link_that_signs_them_in_to_edit(client, auth, mailbox, event):
+def test_cohost_is_emailed_an_invitation_that_signs_them_in_to_edit(client, auth, mailbox, event):
     auth.sign_in(HOST)
 
-    response = client.post(f"/events/{event.id}/hosts", data=person_form("cohost", COHOST, "Colin"))
+    response = client.post(f"/events/{event.id}/hosts", data=person_form("cohost", COHOST))
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{event.id}/hosts"
-    assert f"{COHOST} is now a host" in client.get(response.headers["Location"]).text
+    assert f"We have emailed {COHOST} an invitation" in client.get(response.headers["Location"]).text
     message = mailbox.last_to(COHOST)
-    assert "You are now a host of Brew and biscuits" in message["Subject"]
+    assert message["Subject"] == "You're invited to host Brew and biscuits"
 
     auth.sign_out()
-    response = client.post(mailbox.link_to(COHOST))
+    link = mailbox.link_to(COHOST)
+    assert client.get(link).status_code == 200
+    response = client.post(link + "/accept", data={"name": "Colin"})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/events/{event.id}"
+    assert response.headers["Location"] == event_page(event)
 
     assert client.get(f"/events/{event.id}/edit").status_code == 200
     response = client.post(f"/events/{event.id}/edit", data=edit_form(event, title="Brew with Colin"))
@@ -247,9 +256,10 @@ def test_cohost_is_emailed_a_link_that_signs_them_in_to_edit(client, auth, mailb
     assert changes_to(event, "edited")[0].person.email == COHOST
 
 
-def test_adding_an_existing_host_again_shows_a_clear_message(client, auth, event):
+def test_adding_an_existing_host_again_shows_a_clear_message(client, auth, event, host):
+    accept_invitation(add_cohost(event, host, COHOST), "Colin")
+    db.session.commit()
     auth.sign_in(HOST)
-    client.post(f"/events/{event.id}/hosts", data=person_form("cohost", COHOST, "Colin"))
 
     response = client.post(f"/events/{event.id}/hosts", data=person_form("cohost", COHOST.upper()))
 
@@ -262,8 +272,11 @@ def test_adding_an_existing_host_again_shows_a_clear_message(client, auth, event
 # -- handing over and stepping down -------------------------------------------------------------
 
 
-def test_hand_over_makes_the_other_person_host_and_steps_down(event, host):
-    successor = hand_over(event, host, "Nia@example.org", "Nia")
+def test_an_accepted_hand_over_makes_the_other_person_host_and_steps_down(event, host):
+    invitation = hand_over(event, host, "Nia@example.org")
+    assert event.host_people == [host]  # until they accept
+
+    successor = accept_invitation(invitation, "Nia")
 
     assert successor.email == "nia@example.org"
     assert event.host_people == [successor]
@@ -280,13 +293,18 @@ def test_handing_over_to_yourself_is_refused(event, host):
 def test_handed_over_host_is_refused_afterwards(client, auth, mailbox, event, host):
     auth.sign_in(HOST)
 
-    response = client.post(f"/events/{event.id}/hand-over", data=person_form("handover", "nia@example.org", "Nia"))
+    response = client.post(f"/events/{event.id}/hand-over", data=person_form("handover", "nia@example.org"))
 
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/events/{event.id}"
-    assert "You have handed the gathering over to nia@example.org." in client.get(event_page(event)).text
+    assert response.headers["Location"] == f"/events/{event.id}/hosts"
+    assert "We have emailed nia@example.org an invitation to take over" in client.get(event_page(event)).text
+    assert is_host(host, event)  # until Nia accepts
+    auth.sign_out()
+    assert client.post(mailbox.link_to("nia@example.org") + "/accept", data={"name": "Nia"}).status_code == 302
+    db.session.refresh(event)
     assert [person.email for person in event.host_people] == ["nia@example.org"]
-    assert mailbox.link_to("nia@example.org")  # the new host can sign in from the email
+    auth.sign_out()
+    auth.sign_in(HOST)
     assert client.get(f"/events/{event.id}/edit").status_code == 403
     assert client.post(f"/events/{event.id}/hosts", data=person_form("cohost", HOST)).status_code == 403
 
@@ -309,7 +327,7 @@ def test_the_only_host_cannot_step_down(event, host):
 
 
 def test_a_host_can_step_down_when_another_stays(event, host):
-    cohost = add_cohost(event, host, COHOST)
+    cohost = accept_invitation(add_cohost(event, host, COHOST), "Colin")
 
     step_down(event, host)
 
@@ -328,8 +346,9 @@ def test_step_down_page_refuses_the_only_host(client, auth, event, host):
 
 
 def test_step_down_page_lets_a_host_leave_a_cohost_in_charge(client, auth, event, host):
+    accept_invitation(add_cohost(event, host, COHOST), "Colin")
+    db.session.commit()
     auth.sign_in(HOST)
-    client.post(f"/events/{event.id}/hosts", data=person_form("cohost", COHOST))
 
     response = client.post(f"/events/{event.id}/step-down")
 

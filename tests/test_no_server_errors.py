@@ -7,8 +7,11 @@ import re
 
 import pytest
 
+from eventsite.attendees import respond
 from eventsite.extensions import db
-from eventsite.models import EventStatus
+from eventsite.hosting import add_cohost
+from eventsite.models import EventStatus, RsvpStatus
+from eventsite.rsvps import locked_event
 
 HOSTILE = [
     "",
@@ -28,7 +31,7 @@ HOSTILE = [
 FIELDS = ["title", "kind", "starts_at", "ends_at", "timezone", "place", "venue_name", "address", "online_url",
           "capacity", "min_going", "description", "tags", "access_features", "access_notes", "cost", "name",
           "email", "message", "reason", "cohost-email", "cohost-name", "handover-email", "next", "page",
-          "date_from", "date_to"]  # fmt: skip
+          "date_from", "date_to", "audience", "subject", "body"]  # fmt: skip
 
 
 def _paths(app, event_id: int) -> list[tuple[str, set[str]]]:
@@ -39,6 +42,7 @@ def _paths(app, event_id: int) -> list[tuple[str, set[str]]]:
             continue
         path = re.sub(r"<int:event_id>", str(event_id), rule.rule)
         path = re.sub(r"<any\([^)]*\):action>", "approve", path)
+        path = re.sub(r"<int:\w+_id>", "1", path)  # the fixture's first answer and invitation
         path = re.sub(r"<(?:\w+:)?(\w+)>", "x", path)
         paths.append((path, rule.methods - {"OPTIONS", "HEAD"}))
     return paths
@@ -50,6 +54,9 @@ def people(make_person, make_event):
     steward = make_person("steward@example.org", "Steward", steward=True)
     event = make_event(host=host)
     held = make_event(host=host, status=EventStatus.HELD)
+    respond(locked_event(event.id), make_person("guest@example.org", "Guest"), RsvpStatus.GOING)
+    add_cohost(event, host, "invitee@example.org")
+    db.session.commit()
     return {"host": host, "steward": steward, "event": event, "held": held}
 
 

@@ -1,11 +1,12 @@
 """Property-based test of the RSVP rules: Hypothesis drives random sequences of
-answers (going, maybe, can't go, with guests), capacity edits and a cancellation
-through the domain functions, each step a transaction of its own as a request
-would make it (lock the event, change, commit), and after every step checks the
-rules against fresh queries of the database:
+answers (going, maybe, can't go, with guests), guests' answers waiting for their
+emailed link (held places, confirmations, holds that lapse), capacity edits and a
+cancellation through the domain functions, each step a transaction of its own as
+a request would make it (lock the event, change, commit), and after every step
+checks the rules against fresh queries of the database:
 
-1. never oversold: going + guests <= capacity; only a host lowering the capacity
-   below those going can leave it over, and then it never grows until it fits;
+1. never oversold: going + guests + held places <= capacity; only a host lowering
+   the capacity below those can leave it over, and then it never grows until it fits;
 2. if anyone is waiting the event is full, and the party at the head does not fit;
 3. the waitlist is first come, first served: the database's order is the order
    people joined it, and promotions take from its head;
@@ -18,9 +19,12 @@ steps are refused.
 """
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,15 +35,23 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eventsite import attendees
-from eventsite.database import immediate_writes
-from eventsite.errors import InvalidInput, NotAllowed
+from eventsite.database import immediate_writes, utcnow
+from eventsite.errors import InvalidInput, LinkInvalid, NotAllowed
 from eventsite.events import EventDetails, cancel_event, edit_event, propose_event
 from eventsite.extensions import db
-from eventsite.models import Event, EventKind, EventStatus, OutboxMail, Person, Place, Rsvp, RsvpStatus
-from eventsite.rsvps import RsvpClosed, attendance, fill_open_seats, locked_event, waitlist, waitlist_position
+from eventsite.models import Event, EventKind, EventStatus, OutboxMail, PendingAnswer, Person, Place, Rsvp, RsvpStatus
+from eventsite.rsvps import (
+    RsvpClosed,
+    attendance,
+    fill_open_seats,
+    held_places,
+    locked_event,
+    waitlist,
+    waitlist_position,
+)
 from tests.conftest import future_local
 
 PEOPLE = 8
@@ -49,6 +61,12 @@ CANCEL_AFTER = 15  # steps before the host may cancel, so most of a run has answ
 # Going is drawn twice as often as each other answer, so that events fill up and people wait.
 ANSWERS = st.sampled_from([RsvpStatus.GOING, RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING])
 PROMOTED_SUBJECT = "A place came up for you"
+CONFIRM_LINK = re.compile(r"/answers/(\S+)")
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    return {"ANSWER_MAILS_PER_ADDRESS": 100_000}  # the limit has its own tests
 
 
 class Refused(Exception):
@@ -69,9 +87,14 @@ class Model:
     status: dict[int, RsvpStatus] = field(default_factory=dict)  # person id -> status
     guests: dict[int, int] = field(default_factory=dict)
     queue: list[int] = field(default_factory=list)  # the waitlist, in the order people joined it
+    pending: dict[int, tuple[RsvpStatus, int, int]] = field(default_factory=dict)  # who -> (answer, guests, held)
 
     def going_total(self) -> int:
         return sum(1 + self.guests[who] for who, status in self.status.items() if status is RsvpStatus.GOING)
+
+    def taken(self) -> int:
+        """Going, their guests, and the places held for answers waiting for their link."""
+        return self.going_total() + sum(held for _status, _guests, held in self.pending.values())
 
     def fits(self, total: int, party: int) -> bool:
         return self.capacity is None or total + party <= self.capacity
@@ -79,33 +102,61 @@ class Model:
     def could_ever_fit(self, party: int) -> bool:
         return self.capacity is None or party <= self.capacity
 
-    def answer(self, who: int, status: RsvpStatus, guests: int) -> list[int]:
-        """Apply an answer; return who it promoted, head first. Raises Refused."""
+    def check(self, status: RsvpStatus, guests: int) -> None:
         if self.cancelled:
             raise Refused(RsvpClosed)
         if not 0 <= guests <= self.max_guests:
             raise Refused(InvalidInput)
         if status is RsvpStatus.GOING and not self.could_ever_fit(1 + guests):
             raise Refused(InvalidInput)
+
+    def answer(self, who: int, status: RsvpStatus, guests: int, reserved: int = 0) -> list[int]:
+        """Apply a proven answer; return who it promoted, head first. Raises Refused."""
+        self.check(status, guests)
         if status is RsvpStatus.GOING:
-            self._go(who, guests)
+            self._go(who, guests, reserved)
         else:
             if who in self.queue:
                 self.queue.remove(who)
             self.status[who], self.guests[who] = status, guests
         return self.promote()
 
-    def _go(self, who: int, guests: int) -> None:
+    def hold(self, who: int, status: RsvpStatus, guests: int) -> list[int]:
+        """A guest's answer waits for its link (replacing theirs if any); a "going" that fits,
+        while nobody waits, holds its places."""
+        self.check(status, guests)
+        self.pending.pop(who, None)
+        party = 1 + guests
+        room = status is RsvpStatus.GOING and self.capacity is not None and not self.queue
+        held = party if room and self.fits(self.taken(), party) else 0
+        self.pending[who] = (status, guests, held)
+        return self.promote()  # the replaced hold may have freed places
+
+    def confirm(self, who: int) -> list[int]:
+        """The link is used: the answer counts, into the places its hold kept."""
+        if who not in self.pending:
+            raise Refused(LinkInvalid)
+        status, guests, held = self.pending[who]
+        self.check(status, guests)
+        del self.pending[who]
+        return self.answer(who, status, guests, reserved=held)
+
+    def lapse(self, who: int) -> list[int]:
+        status, guests, _held = self.pending[who]
+        self.pending[who] = (status, guests, 0)
+        return [] if self.cancelled else self.promote()
+
+    def _go(self, who: int, guests: int, reserved: int = 0) -> None:
         current = self.status.get(who)
         if current is RsvpStatus.GOING:
-            others = self.going_total() - (1 + self.guests[who])
+            others = self.taken() - (1 + self.guests[who])
             if guests > self.guests[who] and (self.queue or not self.fits(others, 1 + guests)):
                 # More guests only into places nobody waits for; fewer always.
                 raise Refused(InvalidInput)
             self.guests[who] = guests
         elif current is RsvpStatus.WAITLISTED:
             self.guests[who] = guests  # keeps its place in the queue
-        elif not self.queue and self.fits(self.going_total(), 1 + guests):
+        elif (reserved >= 1 + guests or not self.queue) and self.fits(self.taken(), 1 + guests):
             self.status[who], self.guests[who] = RsvpStatus.GOING, guests
         else:  # nobody overtakes the waitlist: join its end
             self.status[who], self.guests[who] = RsvpStatus.WAITLISTED, guests
@@ -125,7 +176,7 @@ class Model:
             party = 1 + self.guests[who]
             if not self.could_ever_fit(party):
                 continue
-            if not self.fits(self.going_total(), party):
+            if not self.fits(self.taken(), party):
                 break
             self.queue.remove(who)
             self.status[who] = RsvpStatus.GOING
@@ -164,6 +215,7 @@ class RsvpMachine(RuleBasedStateMachine):
         self.last_going = 0
         self.steps = 0
         self.answered: dict[int, RsvpStatus] = {}  # each person's last successful answer
+        self.links: dict[int, str] = {}  # each person's latest "confirm your answer" token
 
     # -- steps, each one transaction as a request makes it ---------------------------------
 
@@ -179,6 +231,44 @@ class RsvpMachine(RuleBasedStateMachine):
         too_many = st.integers(self.model.max_guests + 1, self.model.max_guests + 20)
         guests = data.draw(st.one_of(st.integers(-3, -1), too_many), label="guests")
         self._answer(self.person_ids[who], status, guests)
+
+    @rule(who=PERSON, status=ANSWERS, data=st.data())
+    def answer_as_guest(self, who, status, data):
+        """Someone answers with this person's address without being signed in: it waits for the link."""
+        guests = data.draw(st.integers(0, self.model.max_guests), label="guests")
+        who_id = self.person_ids[who]
+        self._step(
+            lambda model: model.hold(who_id, status, guests), lambda event: self._hold(event, who_id, status, guests)
+        )
+
+    @rule(who=PERSON)
+    def confirm_by_link(self, who):
+        """The person opens their latest emailed link and presses the button (or has none: refused)."""
+        who_id = self.person_ids[who]
+        waiting = self.model.pending.get(who_id)
+        if self._step(lambda model: model.confirm(who_id), lambda event: self._confirm(event, who_id)):
+            self.answered[who_id] = waiting[0]
+
+    @precondition(lambda self: self.model.pending)
+    @rule(data=st.data())
+    def confirm_a_waiting_answer(self, data):
+        """Someone whose answer waits opens the link: drawn from them, so holds are often taken up."""
+        who = data.draw(st.sampled_from(sorted(self.model.pending)), label="confirming")
+        self.confirm_by_link(self.person_ids.index(who))
+
+    @precondition(lambda self: any(held for _s, _g, held in self.model.pending.values()))
+    @rule(who=PERSON)
+    def answer_going_while_places_are_held(self, who):
+        """A proven person wants a place that someone's hold keeps: they wait behind the hold."""
+        self._answer(self.person_ids[who], RsvpStatus.GOING, 0)
+
+    @precondition(lambda self: any(held for _s, _g, held in self.model.pending.values()))
+    @rule(data=st.data())
+    def hold_lapses(self, data):
+        """Time passes for one hold: its places go to the head of the waitlist."""
+        holders = sorted(who for who, (_s, _g, held) in self.model.pending.items() if held)
+        who_id = data.draw(st.sampled_from(holders), label="holder")
+        self._step(lambda model: model.lapse(who_id), lambda event: self._lapse(event, who_id))
 
     @rule(capacity=CAPACITIES)
     def change_capacity(self, capacity):
@@ -203,6 +293,47 @@ class RsvpMachine(RuleBasedStateMachine):
             promoted = fill_open_seats(event)
             db.session.commit()
         assert promoted == [], "a second fill promoted people the step before should have"
+
+    def _hold(self, event: Event, who: int, status: RsvpStatus, guests: int) -> list[Rsvp]:
+        before = self._last_mail_id()
+        promoted = attendees.ask_to_confirm(event, self.emails[who], "", status, guests)
+        body = db.session.scalar(select(OutboxMail.body).where(OutboxMail.id > before, OutboxMail.category != ""))
+        self.links[who] = CONFIRM_LINK.search(body).group(1)
+        return promoted
+
+    def _confirm(self, event: Event, who: int) -> list[Rsvp]:
+        if who not in self.links:
+            raise LinkInvalid("no link was ever sent")
+        return attendees.confirm_pending(event, self.links[who]).promoted
+
+    def _lapse(self, event: Event, who: int) -> list[Rsvp]:
+        gone = utcnow() - timedelta(seconds=1)
+        db.session.execute(update(PendingAnswer).where(PendingAnswer.email == self.emails[who]).values(held_until=gone))
+        return attendees.release_holds(event)
+
+    def _step(self, predict, act) -> bool:
+        """One request-like step that may promote people: predicted by the model, then done.
+        True if it succeeded."""
+        queue_before = list(self.model.queue)
+        expected, refusal = self._predict(predict)
+        mail_before = self._last_mail_id()
+        with immediate_writes():
+            event = locked_event(self.event_id)
+            try:
+                promoted = [rsvp.person_id for rsvp in act(event)]
+            except (RsvpClosed, InvalidInput, LinkInvalid) as error:
+                db.session.rollback()
+                refused = type(error)
+            else:
+                refused = None
+                db.session.commit()
+        assert refused is refusal, f"the app refused with {refused}; the rules say {refusal}"
+        if refused:
+            return False
+        assert sorted(promoted) == sorted(expected), f"promoted {promoted}; first come, first served gives {expected}"
+        self._check_taken_from_head(queue_before, expected)
+        self._check_promotion_mail(mail_before, expected)
+        return True
 
     def _answer(self, who: int, status: RsvpStatus, guests: int) -> None:
         queue_before = list(self.model.queue)
@@ -301,21 +432,24 @@ class RsvpMachine(RuleBasedStateMachine):
             rows = self._rows()
             event = db.session.get(Event, self.event_id)
             going = sum(1 + rsvp.guests for rsvp in rows.values() if rsvp.status is RsvpStatus.GOING)
-            self._check_capacity(event, going)
-            self._check_waitlist(event, rows, going)
+            taken = going + held_places(event)
+            self._check_capacity(event, taken)
+            self._check_waitlist(event, rows, taken)
             self._check_answers(rows)
             self._check_model(event, rows)
-            self.last_going = going
+            self._check_pending(event)
+            self.last_going = taken
             self.steps += 1
         finally:
             db.session.rollback()  # end the read, so the next step's lock is its first statement
 
-    def _check_capacity(self, event: Event, going: int) -> None:
-        if event.capacity is not None and going > event.capacity:
+    def _check_capacity(self, event: Event, taken: int) -> None:
+        if event.capacity is not None and taken > event.capacity:
             # Only a host lowering the capacity leaves the event over it; then nobody gets in.
-            assert going <= self.last_going, f"oversold: {going} going, capacity {event.capacity}"
+            assert taken <= self.last_going, f"oversold: {taken} going or held, capacity {event.capacity}"
 
     def _check_waitlist(self, event: Event, rows: dict[int, Rsvp], going: int) -> None:
+        """``going``: places taken, held ones included."""
         by_order = sorted(
             (rsvp for rsvp in rows.values() if rsvp.status is RsvpStatus.WAITLISTED),
             key=lambda rsvp: (rsvp.waitlisted_at, rsvp.id),
@@ -335,6 +469,18 @@ class RsvpMachine(RuleBasedStateMachine):
             if could_fit:
                 head = could_fit[0]
                 assert going + 1 + head.guests > event.capacity, "the head of the waitlist fits but was not promoted"
+
+    @staticmethod
+    def _live(row: PendingAnswer, now) -> int:
+        return row.held_places if row.held_until and row.held_until > now else 0
+
+    def _check_pending(self, event: Event) -> None:
+        """Answers waiting for their link, and the places they hold, are as the rules say."""
+        now = utcnow()
+        rows = db.session.scalars(select(PendingAnswer).where(PendingAnswer.event_id == event.id))
+        by_email = {email: who for who, email in self.emails.items()}
+        stored = {by_email[row.email]: (row.status, row.guests, self._live(row, now)) for row in rows}
+        assert stored == self.model.pending
 
     def _check_answers(self, rows: dict[int, Rsvp]) -> None:
         for who, answered in self.answered.items():
@@ -365,7 +511,7 @@ def test_rsvp_rules_hold_after_every_step(app, make_person, make_place):
     run_state_machine_as_test(
         Machine,
         settings=settings(
-            max_examples=50,
+            max_examples=80,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

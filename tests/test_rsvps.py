@@ -40,7 +40,7 @@ from eventsite.rsvps import (
     waitlist_position,
 )
 from eventsite.views.events import REMEMBERED_ANSWERS
-from tests.conftest import edit_form, future_local, statements_for
+from tests.conftest import answer_as_guest, edit_form, future_local, statements_for
 
 GOING, MAYBE, NOT_GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.NOT_GOING, RsvpStatus.WAITLISTED
 HOST = "hana@example.org"
@@ -206,18 +206,28 @@ def test_signed_in_person_answers_from_the_event_page(client, auth, event, perso
 
 
 @pytest.mark.parametrize(("answer_value", "status"), [("going", GOING), ("maybe", MAYBE), ("not-going", NOT_GOING)])
-def test_guest_answers_with_name_and_email_and_is_emailed_a_link(client, event, mailbox, answer_value, status):
+def test_guest_answer_counts_once_the_emailed_link_is_confirmed(client, event, mailbox, answer_value, status):
     response = client.post(f"/events/{event.id}/rsvp", data=guest_answer(answer_value, "ann@example.org", "Ann"))
 
     assert response.status_code == 302
+    assert db.session.scalar(select(Person).where(Person.email == "ann@example.org")) is None  # nobody yet
+    assert rsvp_count(event.id) == 0
+    assert mailbox.last_to("ann@example.org")["Subject"] == f"Confirm your answer: {event.title}"
+    link = mailbox.link_to("ann@example.org", containing="/answers/")
+    assert client.get(link).status_code == 200
+    assert rsvp_count(event.id) == 0  # opening the link (a mail scanner, say) changes nothing
+
+    assert client.post(link).status_code == 302
+
     ann = db.session.scalar(select(Person).where(Person.email == "ann@example.org"))
     assert ann.name == "Ann"
+    assert ann.email_confirmed_at is not None
     assert status_of(event, ann) is status
     assert mailbox.link_to("ann@example.org") == f"/rsvps/{manage_token(find_rsvp(event, ann))}"
 
 
 def test_confirmation_carries_the_events_ics_and_a_manage_link(client, event, mailbox):
-    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann"))
+    answer_as_guest(client, mailbox, event.id, guest_answer("going", "ann@example.org", "Ann"))
 
     message = mailbox.last_to("ann@example.org")
     assert message["Subject"] == f"You're going: {event.title}"
@@ -259,10 +269,10 @@ def test_cant_go_as_a_first_answer_sends_no_calendar_entry(event, person, mailbo
 
 
 @pytest.mark.parametrize("typed_email", ["ann@example.org", "ANN@Example.org"])
-def test_guest_answering_for_an_address_that_answered_changes_nothing_and_emails_its_link(
+def test_guest_answering_for_an_address_that_answered_changes_nothing_until_its_owner_confirms(
     app, client, event, mailbox, typed_email
 ):
-    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann", guests=1))
+    answer_as_guest(client, mailbox, event.id, guest_answer("going", "ann@example.org", "Ann", guests=1))
     ann = db.session.scalar(select(Person).where(Person.email == "ann@example.org"))
     before = find_rsvp(event, ann).updated_at
     mailbox.clear()
@@ -274,24 +284,23 @@ def test_guest_answering_for_an_address_that_answered_changes_nothing_and_emails
 
     assert response.status_code == 302
     assert flashes(other_browser.get(page_path(event))) == [
-        "That address has already answered: we've emailed it a link to change the answer."
+        f"Check your email: open the link we sent to {typed_email} to confirm your answer."
     ]
     db.session.expire_all()
     rsvp = find_rsvp(event, ann)
     assert (rsvp.status, rsvp.guests, rsvp.show_name, rsvp.updated_at) == (GOING, 1, False, before)
     assert ann.name == "Ann"
-    message = mailbox.last_to("ann@example.org")
-    assert message["Subject"].startswith("Your answer")
-    assert mailbox.link_to("ann@example.org") == f"/rsvps/{manage_token(rsvp)}"
+    assert mailbox.last_to("ann@example.org")["Subject"].startswith("Confirm your answer")
     assert "You're going" not in text_of(other_browser.get(page_path(event)))
 
 
-def test_guest_answering_for_an_address_without_a_name_does_not_name_it(app, client, event):
-    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "", show_name="y"))
+def test_a_typed_name_never_renames_anyone(app, client, event, mailbox):
+    answer_as_guest(client, mailbox, event.id, guest_answer("going", "ann@example.org", "", show_name="y"))
+    ann = db.session.scalar(select(Person).where(Person.email == "ann@example.org"))
+    assert ann.name == ""
 
     app.test_client().post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Mallory"))
 
-    ann = db.session.scalar(select(Person).where(Person.email == "ann@example.org"))
     db.session.refresh(ann)
     assert ann.name == ""
 
@@ -359,7 +368,7 @@ def test_a_full_event_puts_the_person_on_the_waitlist_and_tells_their_place(clie
     say(event, person("Ann Attlee"), GOING)
     say(event, person("Bob Bevan"), GOING)
 
-    response = client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "cat@example.org", "Cat"))
+    response = answer_as_guest(client, mailbox, event.id, guest_answer("going", "cat@example.org", "Cat"))
 
     page = client.get(response.headers["Location"])
     assert flashes(page)[-1].startswith("It's full, so you're 2nd on the waitlist.")
@@ -774,8 +783,8 @@ def test_everyone_sees_counts_but_names_only_of_people_going_who_chose_to_show_t
 
 @pytest.fixture
 def anns_link(client, event, mailbox) -> str:
-    """Ann answered "going" as a guest; the path of the link emailed to her."""
-    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann"))
+    """Ann answered "going" as a guest and confirmed; the path of the manage link emailed to her."""
+    answer_as_guest(client, mailbox, event.id, guest_answer("going", "ann@example.org", "Ann"))
     return mailbox.link_to("ann@example.org")
 
 
@@ -835,8 +844,8 @@ def test_a_tampered_or_wrong_event_manage_link_is_not_found(app, make_event, hos
     assert rsvp_count(other.id) == 0
 
 
-def test_the_browser_that_answered_as_a_guest_sees_its_answer_and_another_does_not(app, client, event):
-    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann"))
+def test_the_browser_that_answered_as_a_guest_sees_its_answer_and_another_does_not(app, client, event, mailbox):
+    answer_as_guest(client, mailbox, event.id, guest_answer("going", "ann@example.org", "Ann"))
 
     assert "You're going." in text_of(client.get(page_path(event)))
     assert "You're going." not in text_of(app.test_client().get(page_path(event)))
@@ -922,8 +931,8 @@ def test_event_page_queries_do_not_grow_with_the_number_of_rsvps(client, auth, m
     assert len(many) == len(few), "\n\n".join(many)
 
 
-def test_the_browser_that_answered_can_change_its_answer_on_the_event_page(client, event):
-    client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann"))
+def test_the_browser_that_answered_can_change_its_answer_on_the_event_page(client, event, mailbox):
+    answer_as_guest(client, mailbox, event.id, guest_answer("going", "ann@example.org", "Ann"))
 
     page = client.get(f"/events/{event.id}-{event.slug}").text
     assert 'name="email"' not in page  # not asked again who they are
@@ -934,10 +943,10 @@ def test_the_browser_that_answered_can_change_its_answer_on_the_event_page(clien
     assert status_of(event, ann) is NOT_GOING
 
 
-def test_a_browser_remembers_only_its_newest_answers(client, make_event, host):
+def test_a_browser_remembers_only_its_newest_answers(client, make_event, host, mailbox):
     events = [make_event(host=host, title=f"Walk {n}") for n in range(REMEMBERED_ANSWERS + 3)]
     for number, each in enumerate(events):
-        client.post(f"/events/{each.id}/rsvp", data=guest_answer("going", f"p{number}@example.org", "P"))
+        answer_as_guest(client, mailbox, each.id, guest_answer("going", f"p{number}@example.org", "P"))
 
     with client.session_transaction() as session:
         remembered = session["rsvps"]

@@ -304,7 +304,7 @@ def test_api_never_shows_email_addresses(client, make_event, make_person):
     db.session.commit()
 
     response = client.get("/api/events")
-    assert response.get_json()["events"][0]["hosts"] == ["quiet.host", "Co Host"]
+    assert response.get_json()["events"][0]["hosts"] == ["a host", "Co Host"]  # never from the address
     assert "@" not in response.text
     assert "private-mail" not in response.text
 
@@ -317,13 +317,13 @@ def test_only_the_embed_may_be_framed_by_other_sites(client, make_event):
 
     embed = client.get("/embed")
     assert embed.status_code == 200
-    assert embed.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert embed.headers["Content-Security-Policy"].endswith("; frame-ancestors *")
     assert "X-Frame-Options" not in embed.headers
     assert embed.headers["X-Content-Type-Options"] == "nosniff"
     for path in ("/", page_path(event), "/feed.atom"):
         response = client.get(path)
         assert response.status_code == 200, path
-        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'", path
+        assert response.headers["Content-Security-Policy"].endswith("; frame-ancestors 'self'"), path
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN", path
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
 
@@ -331,8 +331,8 @@ def test_only_the_embed_may_be_framed_by_other_sites(client, make_event):
 @pytest.mark.parametrize("app_settings", [{"EMBED_FRAME_ANCESTORS": "https://partner.example"}])
 def test_embed_frame_ancestors_come_from_the_setting(client):
     response = client.get("/embed")
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors https://partner.example"
-    assert client.get("/").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response.headers["Content-Security-Policy"].endswith("; frame-ancestors https://partner.example")
+    assert client.get("/").headers["Content-Security-Policy"].endswith("; frame-ancestors 'self'")
 
 
 def test_embed_shows_only_gatherings_matching_its_filters(client, varied_events):

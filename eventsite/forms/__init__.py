@@ -4,7 +4,14 @@ from eventsite.forms.answers import MessageForm, RsvpForm
 from eventsite.forms.base import ONLINE, ActionForm, BaseForm
 from eventsite.forms.events import CancelForm, EventForm, ProposeForm, ReportForm
 from eventsite.forms.filters import FilterForm
-from eventsite.forms.people import CohostForm, DeleteAccountForm, EmailForm, PlaceForm
+from eventsite.forms.people import (
+    CohostForm,
+    DeleteAccountForm,
+    EmailForm,
+    InvitationForm,
+    PlaceForm,
+    RemoveAnswerForm,
+)
 
 __all__ = [
     "ONLINE",
@@ -16,9 +23,11 @@ __all__ = [
     "EmailForm",
     "EventForm",
     "FilterForm",
+    "InvitationForm",
     "MessageForm",
     "PlaceForm",
     "ProposeForm",
+    "RemoveAnswerForm",
     "ReportForm",
     "RsvpForm",
 ]

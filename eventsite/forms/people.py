@@ -1,4 +1,5 @@
-"""Email addresses (signing in, co-hosts), deleting an account, and stewards' places."""
+"""Email addresses (signing in, co-hosts), host invitations, removing an answer, deleting an
+account, and stewards' places."""
 
 from wtforms import (
     BooleanField,
@@ -24,7 +25,21 @@ class EmailForm(BaseForm):
 
 
 class CohostForm(EmailForm):
-    name = StringField("Their name", validators=[Length(max=100)])
+    """Whom to invite to host: just the address; they give their own name when accepting."""
+
+
+class InvitationForm(BaseForm):
+    """Accept or decline an invitation to host; the name is asked of someone who has none yet."""
+
+    name = StringField("Your name", validators=[Length(max=100)], description="Shown on the gathering's page.")
+
+
+class RemoveAnswerForm(BaseForm):
+    reason = StringField(
+        "Why (optional)",
+        validators=[Length(max=300)],
+        description="Sent to them, e.g. “This looks like a duplicate of your other answer”.",
+    )
 
 
 class DeleteAccountForm(BaseForm):

@@ -2,8 +2,8 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
 from eventsite.errors import LinkInvalid
 from eventsite.events import use_email_link
@@ -11,6 +11,7 @@ from eventsite.extensions import db, limiter, login_manager
 from eventsite.forms import ActionForm, EmailForm
 from eventsite.models import LinkPurpose, Person
 from eventsite.people import find_link, send_sign_in_link
+from eventsite.sessions import end_all_sessions, end_session, find_session, session_id, split_session_id, start_session
 from eventsite.text import has_control_chars
 
 bp = Blueprint("auth", __name__)
@@ -18,9 +19,34 @@ MAX_NEXT_URL = 200  # the length of EmailLink.next_url
 
 
 @login_manager.user_loader
-def load_person(person_id: str) -> Person | None:
-    person = db.session.get(Person, int(person_id)) if person_id.isdigit() and len(person_id) < 10 else None
-    return None if person is None or person.is_deleted else person
+def load_person(stored_id: str) -> Person | None:
+    """The person whose browser session (or remember cookie) is still live; None once it ended."""
+    found = find_session(stored_id)
+    if found is None or found.person.is_deleted:
+        return None
+    return _signed_in(found.person, stored_id)
+
+
+def _signed_in(person: Person, stored_id: str) -> Person:
+    # Flask-Login stores get_id() in both cookies: make it name this browser's session,
+    # not only the person (Flask-Login's "alternative tokens").
+    person.get_id = lambda: stored_id
+    return person
+
+
+def log_in(person: Person) -> None:
+    """Sign this browser in (remembered) with a session of its own; the view commits."""
+    key = start_session(person)
+    login_user(_signed_in(person, session_id(person, key)), remember=True)
+
+
+def log_out() -> None:
+    """End this browser's session and forget everything it remembered (answers too)."""
+    parts = split_session_id(current_user.get_id() or "") if current_user.is_authenticated else None
+    if parts is not None:
+        end_session(current_user, parts[1])
+    session.clear()
+    logout_user()  # after clear(): it asks for the remember cookie to be deleted
 
 
 def safe_next(target: str | None) -> str:
@@ -65,12 +91,13 @@ def redeem_link(token):
     except LinkInvalid as error:
         db.session.rollback()
         return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+    log_in(link.person)
     db.session.commit()
-    login_user(link.person, remember=True)
     if link.purpose is LinkPurpose.CONFIRM_EVENT and link.event is not None:
         flash(_confirmed_message(link.event), "success")
         return redirect(url_for("events.show", event_id=link.event.id, slug=link.event.slug))
-    flash(f"Welcome, {link.person.display_name}. You are signed in.", "success")
+    name = link.person.name
+    flash(f"Welcome, {name}. You are signed in." if name else "Welcome. You are signed in.", "success")
     return redirect(link.next_url or url_for("main.index"))
 
 
@@ -84,6 +111,18 @@ def _confirmed_message(event) -> str:
 @login_required
 def sign_out():
     """Sign out (a POST, so a link cannot sign anyone out)."""
-    logout_user()
+    log_out()
+    db.session.commit()
     flash("You are signed out.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session of mine: each browser, phone and remembered sign-in, this one too."""
+    end_all_sessions(current_user)
+    log_out()
+    db.session.commit()
+    flash("You are signed out everywhere. Sign in again on each device you use.", "success")
     return redirect(url_for("main.index"))

@@ -1,8 +1,8 @@
 """Friendly error pages; a domain refusal is a 403, a bad CSRF token a 400."""
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from eventsite.errors import NotAllowed
 from eventsite.extensions import db
@@ -21,6 +21,7 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(NotAllowed, not_allowed)
     app.register_error_handler(InternalServerError, server_error)
 
@@ -35,6 +36,11 @@ def http_error(error: HTTPException):
 
 def csrf_error(error: CSRFError):
     return _page(400, "This form had expired or came from elsewhere. Go back, reload the page and try again.")
+
+
+def untrusted_host(error: SecurityError):
+    # A Host outside TRUSTED_HOSTS: Flask builds no URLs for it, so no page with links.
+    return Response("This site does not answer to that host name.\n", 400, mimetype="text/plain")
 
 
 def not_allowed(error: NotAllowed):

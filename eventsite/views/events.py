@@ -2,14 +2,17 @@
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from eventsite import events as rules
-from eventsite.attendees import public_names
+from eventsite import hosting
+from eventsite.attendees import Visitor, public_names
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db, limiter
 from eventsite.forms import CancelForm, CohostForm, EventForm, ProposeForm, ReportForm, RsvpForm
 from eventsite.ical import event_calendar
 from eventsite.listing import places
+from eventsite.mail import external_url
 from eventsite.models import Event, EventStatus, Rsvp
 from eventsite.moderation import report_event
 from eventsite.rsvps import (
@@ -23,7 +26,6 @@ from eventsite.rsvps import (
     waitlist_position,
 )
 from eventsite.sharing import json_ld
-from eventsite.text import render_markdown, summary_text
 
 bp = Blueprint("events", __name__)
 MAX_ID = 2**31 - 1
@@ -50,11 +52,32 @@ def load_hosted_event(event_id: int, lock: bool = False) -> Event:
 
 
 def remember(rsvp: Rsvp) -> None:
-    """Let this browser change its answer without the email (a person not signed in)."""
+    """This browser has proven the address behind ``rsvp``: let it change that answer
+    without the email, and answer at once for the address elsewhere (not signed in)."""
     remembered = {key: value for key, value in session.get("rsvps", {}).items() if key != str(rsvp.event_id)}
     remembered[str(rsvp.event_id)] = manage_token(rsvp)
     # The newest few only: a cookie over 4 KB is dropped by browsers, sign-in with it.
     session["rsvps"] = dict(list(remembered.items())[-REMEMBERED_ANSWERS:])
+    proven = [person_id for person_id in session.get("proven", []) if person_id != rsvp.person_id]
+    session["proven"] = [*proven, rsvp.person_id][-REMEMBERED_ANSWERS:]
+    awaiting = dict(session.get("awaiting", {}))
+    if awaiting.pop(str(rsvp.event_id), None) is not None:
+        session["awaiting"] = awaiting
+
+
+def await_confirmation(event: Event, email: str) -> None:
+    """Remember (for this page only) which address was asked to confirm an answer."""
+    awaiting = {key: value for key, value in session.get("awaiting", {}).items() if key != str(event.id)}
+    awaiting[str(event.id)] = email
+    session["awaiting"] = dict(list(awaiting.items())[-REMEMBERED_ANSWERS:])
+
+
+def visitor(event: Event) -> Visitor:
+    """Who is answering, as far as this browser shows."""
+    if current_user.is_authenticated:
+        return Visitor(signed_in=current_user._get_current_object())
+    proven = session.get("proven", [])
+    return Visitor(remembered=current_rsvp(event), proven=frozenset(p for p in proven if isinstance(p, int)))
 
 
 def current_rsvp(event: Event) -> Rsvp | None:
@@ -75,13 +98,14 @@ def event_page(event: Event, rsvp_form: RsvpForm | None = None) -> dict:
         rsvp_form = RsvpForm(data=data)
     return {
         "event": event,
-        "json_ld": json_ld(event, summary_text(event.description)),
-        "summary": summary_text(event.description),
-        "description": render_markdown(event.description),
+        "json_ld": json_ld(event),
+        "summary": event.summary,
+        "description": Markup(event.description_html),  # noqa: S704 - sanitised when saved
         "attendance": attendance(event),
         "names": public_names(event),
         "can_edit": is_host,
         "my_rsvp": mine,
+        "awaiting": None if mine or current_user.is_authenticated else session.get("awaiting", {}).get(str(event.id)),
         "position": waitlist_position(mine) if mine else None,
         "sees_private": sees_private_details(is_host, mine),
         "closed": closed_reason(event),
@@ -107,7 +131,7 @@ def new():
         signed_in = current_user.is_authenticated
         try:
             if signed_in:
-                event = rules.propose_event(form.details(places()), current_user, email_confirmed=True)
+                event = rules.propose_signed_in(form.details(places()), current_user, form.name.data)
             else:
                 event = rules.propose_as_guest(form.details(places()), form.email.data, form.name.data)
         except InvalidInput as error:
@@ -148,7 +172,7 @@ def show(event_id, slug=None):
 def ics(event_id):
     """One event as an iCalendar file, to add to any calendar app."""
     event = load_event(event_id)
-    body = event_calendar(event, url=url_for("events.show", event_id=event.id, slug=event.slug, _external=True))
+    body = event_calendar(event, url=external_url("events.show", event_id=event.id, slug=event.slug))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
@@ -194,54 +218,59 @@ def cancel(event_id):
 @bp.get("/events/<int:event_id>/hosts")
 @login_required
 def hosts(event_id):
-    """Hosts: add a co-host, hand the event over, or step down."""
+    """Hosts: invite a co-host, hand the event over, step down, or withdraw an invitation."""
     event = load_hosted_event(event_id)
-    return render_template("events/hosts.html", event=event, **_host_forms())
+    return _hosts_page(event)
 
 
-def _host_forms(**forms) -> dict:
+def _hosts_page(event: Event, **forms) -> str:
     defaults = {"cohost_form": CohostForm(prefix="cohost"), "handover_form": CohostForm(prefix="handover")}
-    return {**defaults, **forms}
+    invitations = hosting.pending_invitations(event)
+    return render_template("events/hosts.html", event=event, invitations=invitations, **{**defaults, **forms})
 
 
 def _host_change(event_id, form_name: str, change) -> tuple:
-    """Validate one of the host forms and apply ``change``; re-render on any error."""
+    """Validate one of the host forms and apply ``change``: (an error page or None, its result)."""
     event = load_hosted_event(event_id)
     form = CohostForm(prefix=form_name.removesuffix("_form"))
     if form.validate_on_submit():
         try:
-            person = change(event, current_user, form.email.data, form.name.data)
+            result = change(event, current_user, form.email.data)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
         else:
             db.session.commit()
-            return person, None
-    page = render_template("events/hosts.html", event=event, **_host_forms(**{form_name: form}))
-    return None, (page, INVALID)
+            return None, result
+    return (_hosts_page(event, **{form_name: form}), INVALID), None
 
 
 @bp.post("/events/<int:event_id>/hosts")
 @login_required
 @_limit("EMAIL_RATE_LIMIT")
 def add_host(event_id):
-    """Add a co-host by email: they get the same rights and a sign-in link."""
-    person, error_page = _host_change(event_id, "cohost_form", rules.add_cohost)
+    """Invite a co-host by email: they become a host with the same rights once they accept."""
+    error_page, invitation = _host_change(event_id, "cohost_form", hosting.add_cohost)
     if error_page:
         return error_page
-    flash(f"{person.email} is now a host and has been emailed.", "success")
+    flash(f"We have emailed {invitation.person.email} an invitation: they become a host once they accept.", "success")
     return redirect(url_for("events.hosts", event_id=event_id))
 
 
 @bp.post("/events/<int:event_id>/hand-over")
 @login_required
+@_limit("EMAIL_RATE_LIMIT")
 def hand_over(event_id):
-    """Hand the event to someone else and step down."""
-    person, error_page = _host_change(event_id, "handover_form", rules.hand_over)
+    """Hand the event to someone else: you step down once they accept (at once if they host it)."""
+    error_page, invitation = _host_change(event_id, "handover_form", hosting.hand_over)
     if error_page:
         return error_page
-    flash(f"You have handed the gathering over to {person.email}.", "success")
-    return redirect(url_for("events.show", event_id=event_id))
+    if invitation is None:
+        flash("You have handed the gathering over and are no longer a host.", "success")
+        return redirect(url_for("events.show", event_id=event_id))
+    email = invitation.person.email
+    flash(f"We have emailed {email} an invitation to take over: you step down once they accept.", "success")
+    return redirect(url_for("events.hosts", event_id=event_id))
 
 
 @bp.post("/events/<int:event_id>/step-down")

@@ -10,6 +10,7 @@ from eventsite.extensions import db
 from eventsite.feeds import (
     Feed,
     google_add_url,
+    is_known_tag,
     month_events,
     outlook_add_url,
     person_for_feed_token,
@@ -56,13 +57,13 @@ def feed_title(filters: EventFilters, all_places) -> str:
 
 @bp.get("/calendar.ics")
 def shared():
-    """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable)."""
+    """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable); anything else is ignored."""
     # The places are only needed (and only queried) to check a ?place= filter.
     all_places = places() if request.args.get("place") else []
     form = FilterForm(request.args, places=all_places)
     filters = form.to_filters()
-    if any(form[name].errors for name in FEED_FILTERS):
-        abort(404)
+    if any(form[name].errors for name in FEED_FILTERS) or (filters.tag and not is_known_tag(filters.tag)):
+        abort(404)  # one cached body per real feed: made-up values cannot fill the cache
     return calendar_response(shared_feed(filters, feed_title(filters, all_places)), "gatherings.ics", private=False)
 
 

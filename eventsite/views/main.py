@@ -7,9 +7,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from eventsite.extensions import db
 from eventsite.forms import FilterForm
 from eventsite.listing import by_local_day, places, upcoming_page
+from eventsite.people import host_name
 from eventsite.rsvps import attendance_by_event
 
 bp = Blueprint("main", __name__)
+bp.app_template_filter("host_name")(host_name)
 
 
 @bp.get("/")

@@ -3,7 +3,7 @@
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from eventsite.accounts import delete_account, export_data, hosting, my_rsvps
 from eventsite.errors import InvalidInput
@@ -11,6 +11,7 @@ from eventsite.extensions import db
 from eventsite.feeds import feed_token
 from eventsite.forms import DeleteAccountForm, RsvpForm
 from eventsite.rsvps import waitlist_position
+from eventsite.views.auth import log_out
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -53,8 +54,8 @@ def delete():
             db.session.rollback()
             form.add_error(error)
         else:
+            log_out()
             db.session.commit()
-            logout_user()
             flash("Your account and your answers are deleted.", "success")
             return redirect(url_for("main.index"))
     return render_template("me/delete.html", form=form), 422 if form.errors else 200

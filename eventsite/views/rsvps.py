@@ -3,24 +3,37 @@ the hosts' view of who is coming: list, CSV, messages.
 
 Every view that changes an RSVP locks the event row first (``locked_event``)."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eventsite import attendees
-from eventsite.errors import InvalidInput
+from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.events import can_view
 from eventsite.extensions import db, limiter
-from eventsite.forms import MessageForm, RsvpForm
-from eventsite.models import Event, RsvpStatus
+from eventsite.forms import ActionForm, EmailForm, MessageForm, RemoveAnswerForm, RsvpForm
+from eventsite.host_mail import messaging_closed
+from eventsite.hosting import remove_answer
+from eventsite.models import Event, Rsvp, RsvpStatus
 from eventsite.rsvps import (
     RsvpClosed,
     closed_reason,
     locked_event,
+    pending_event_id,
+    pending_for_token,
     rsvp_for_token,
     token_event_id,
     waitlist_position,
 )
-from eventsite.views.events import MAX_ID, current_rsvp, event_page, event_url, load_hosted_event, remember
+from eventsite.views.events import (
+    MAX_ID,
+    await_confirmation,
+    event_page,
+    event_url,
+    load_event,
+    load_hosted_event,
+    remember,
+    visitor,
+)
 
 bp = Blueprint("rsvps", __name__)
 INVALID = 422
@@ -45,25 +58,16 @@ def _answer_message(rsvp) -> str:
     }[rsvp.status]
 
 
-def _respond(event: Event, form: RsvpForm):
-    answer = (RsvpStatus(form.answer.data), form.guests.data or 0, form.show_name.data)
-    if current_user.is_authenticated:
-        return attendees.respond(event, current_user, *answer)
-    remembered = current_rsvp(event)  # this browser answered before: change that answer
-    if remembered is not None:
-        return attendees.respond(event, remembered.person, *answer)
-    return attendees.respond_as_guest(event, form.email.data, form.name.data, *answer)
-
-
 @bp.post("/events/<int:event_id>/rsvp")
 @limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
 def respond(event_id):
-    """Going, maybe or can't go: recorded at once, confirmed by email."""
+    """Going, maybe or can't go: at once when signed in or proven here, else confirmed by email."""
     event = _lock_visible_event(event_id)
     form = RsvpForm()
     if form.validate():
+        answer = (RsvpStatus(form.answer.data), form.guests.data or 0, form.show_name.data)
         try:
-            result = _respond(event, form)
+            result = attendees.respond_from_form(event, visitor(event), form.email.data, form.name.data, *answer)
         except RsvpClosed as closed:
             db.session.rollback()
             flash(str(closed), "error")
@@ -73,8 +77,10 @@ def respond(event_id):
             form.add_error(error)
         else:
             db.session.commit()
-            if result is None:
-                flash("That address has already answered: we've emailed it a link to change the answer.", "info")
+            if result is None:  # the same page whoever the address belongs to
+                await_confirmation(event, form.email.data.strip())
+                flash(f"Check your email: open the link we sent to {form.email.data.strip()} to confirm your answer.",
+                      "info")  # fmt: skip
             else:
                 if not current_user.is_authenticated:
                     remember(result.rsvp)
@@ -83,11 +89,48 @@ def respond(event_id):
     return render_template("events/show.html", **event_page(event, rsvp_form=form)), INVALID
 
 
+@bp.get("/events/<int:event_id>/rsvp")
+def respond_page(event_id):
+    """A reload after a failed answer, or a shared address: the answer is on the event's page."""
+    event = load_event(event_id)
+    return redirect(event_url(event) + "#rsvp")
+
+
+@bp.get("/answers/<token>")
+def confirm_page(token):
+    """The emailed "confirm your answer" link: what it confirms, and a button (mail scanners fetch links)."""
+    try:
+        pending = pending_for_token(token)
+    except LinkInvalid as error:
+        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+    return render_template("rsvps/confirm.html", pending=pending, event=pending.event, form=ActionForm(), token=token)
+
+
+@bp.post("/answers/<token>")
+@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+def confirm(token):
+    """Use the link: the address is proven and the answer counts."""
+    event = _lock_visible_event(pending_event_id(token) or abort(404))
+    try:
+        result = attendees.confirm_pending(event, token)
+    except LinkInvalid as error:
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+    except RsvpClosed as closed:
+        db.session.rollback()
+        flash(str(closed), "error")
+        return redirect(event_url(event))
+    db.session.commit()
+    if not current_user.is_authenticated:
+        remember(result.rsvp)
+    flash(_answer_message(result.rsvp), "success")
+    return redirect(event_url(event) + "#rsvp")
+
+
 @bp.get("/rsvps/<token>")
 def manage(token):
-    """The page behind the emailed link: buttons only; opening it changes nothing."""
+    """The page behind the emailed link: buttons only; opening it changes nothing, here or in the browser."""
     rsvp = rsvp_for_token(token) or abort(404)
-    remember(rsvp)
     form = RsvpForm(data={"answer": rsvp.status.value, "guests": rsvp.guests, "show_name": rsvp.show_name})
     return render_template("rsvps/manage.html", rsvp=rsvp, event=rsvp.event, form=form, token=token,
                            position=waitlist_position(rsvp), closed=closed_reason(rsvp.event))  # fmt: skip
@@ -96,7 +139,7 @@ def manage(token):
 @bp.post("/rsvps/<token>")
 @limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
 def change(token):
-    """Change an answer from the emailed link."""
+    """Change an answer from the emailed link (which proves the address to this browser)."""
     event_id = token_event_id(token) or abort(404)
     event = locked_event(event_id) or abort(404)  # the lock comes first
     rsvp = rsvp_for_token(token) or abort(404)
@@ -114,6 +157,8 @@ def change(token):
             form.add_error(error)
         else:
             db.session.commit()
+            if not current_user.is_authenticated:
+                remember(rsvp)
             flash(_answer_message(rsvp), "success")
             return redirect(url_for("rsvps.manage", token=token))
     return render_template("rsvps/manage.html", rsvp=rsvp, event=event, form=form, token=token,
@@ -128,7 +173,12 @@ def change(token):
 def attendee_list(event_id):
     """Who is coming: everyone's answer, for the hosts."""
     event = load_hosted_event(event_id)
-    return render_template("rsvps/attendees.html", event=event, rows=attendees.attendee_list(event), form=MessageForm())
+    return _attendees_page(event, MessageForm())
+
+
+def _attendees_page(event: Event, form: MessageForm) -> str:
+    rows = attendees.attendee_list(event)
+    return render_template("rsvps/attendees.html", event=event, rows=rows, form=form, closed=messaging_closed(event))
 
 
 @bp.get("/events/<int:event_id>/attendees.csv")
@@ -147,12 +197,34 @@ def attendee_csv(event_id):
 @limiter.limit(lambda: current_app.config["EMAIL_RATE_LIMIT"])
 def message(event_id):
     """Email everyone going (or the waitlist, or maybe): one message each, addresses never shared."""
-    event = load_hosted_event(event_id)
+    event = load_hosted_event(event_id, lock=True)  # the hourly limit counts one mail-out at a time
     form = MessageForm()
-    if not form.validate():
-        page = render_template("rsvps/attendees.html", event=event, rows=attendees.attendee_list(event), form=form)
-        return page, INVALID
-    sent = attendees.message_people(event, form.audience.data, form.subject.data, form.body.data, current_user)
-    db.session.commit()
-    flash(f"Your message is on its way to {sent} {'person' if sent == 1 else 'people'}.", "success")
-    return redirect(url_for("rsvps.attendee_list", event_id=event.id))
+    if form.validate():
+        try:
+            sent = attendees.message_people(event, form.audience.data, form.subject.data, form.body.data, current_user)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            flash(f"Your message is on its way to {sent} {'person' if sent == 1 else 'people'}.", "success")
+            return redirect(url_for("rsvps.attendee_list", event_id=event.id))
+    return _attendees_page(event, form), INVALID
+
+
+@bp.route("/events/<int:event_id>/attendees/<int:rsvp_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove(event_id, rsvp_id):
+    """Hosts remove an answer (spam, a duplicate): its place goes to the waitlist; the person is told."""
+    event = load_hosted_event(event_id, lock=request.method == "POST")
+    rsvp = db.session.get(Rsvp, rsvp_id) if rsvp_id <= MAX_ID else None
+    if rsvp is None or rsvp.event_id != event.id:
+        abort(404)
+    form = RemoveAnswerForm()
+    if form.validate_on_submit():
+        remove_answer(event, rsvp, current_user, form.reason.data)
+        db.session.commit()
+        flash("The answer is removed, and the person has been told.", "success")
+        return redirect(url_for("rsvps.attendee_list", event_id=event.id))
+    page = render_template("rsvps/remove.html", event=event, rsvp=rsvp, form=form)
+    return page, INVALID if form.errors else 200

@@ -5,10 +5,13 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from eventsite.database import utcnow
 from eventsite.forms import FilterForm
 from eventsite.listing import by_local_day, places, upcoming_page
+from eventsite.mail import external_url
 from eventsite.rsvps import attendance_by_event
 from eventsite.sharing import api_page, event_url, feed_updated, newest_proposals
 
 bp = Blueprint("sharing", __name__)
+# Absolute links in pages shown on other sites, from SITE_URL (never the request's Host header).
+bp.add_app_template_global(external_url)
 EMBED_EVENTS = 10
 
 

@@ -10,7 +10,7 @@ from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.forms import ActionForm, PlaceForm
 from eventsite.listing import places
-from eventsite.models import Event
+from eventsite.rsvps import locked_event
 from eventsite.views.events import MAX_ID
 
 bp = Blueprint("stewards", __name__, url_prefix="/stewards")
@@ -43,7 +43,7 @@ def queue():
 @steward_required
 def act(event_id, action):
     """Approve, hide or restore one gathering."""
-    event = db.session.get(Event, event_id) if event_id <= MAX_ID else None
+    event = locked_event(event_id) if event_id <= MAX_ID else None  # restoring may fill places
     if event is None:
         abort(404)
     change, message = ACTIONS[action]
