@@ -13,9 +13,10 @@ What it does:
 - gives each of ``--concurrency`` clients its own session and CSRF token (from an
   event page), then for ``--seconds`` each client POSTs a new person's "going" to
   /events/<id>/rsvp as soon as its last answer came back (a closed loop), spreading
-  the answers over the events;
-- checks afterwards that the database holds exactly one RSVP per successful answer
-  and that every confirmation was delivered.
+  the answers over the events. These are guests' answers: each is a pending answer
+  waiting for its emailed link (the write, plus its "confirm your answer" email);
+- checks afterwards that the database holds exactly one answer row (pending or RSVP)
+  per successful answer and that every email was delivered.
 
 How to read the numbers: ``writes/s`` is successful RSVPs (302) per second over the
 window; p50/p95/p99 are client-side latencies in milliseconds, queueing for a free
@@ -159,7 +160,9 @@ def load(port: int, events: list[tuple[int, str]], args: argparse.Namespace) -> 
 
 def count_rows(database: Path) -> dict[str, int]:
     with sqlite3.connect(database) as connection:
-        rsvps = connection.execute("SELECT count(*) FROM rsvp").fetchone()[0]
+        rsvps = connection.execute(
+            "SELECT (SELECT count(*) FROM rsvp) + (SELECT count(*) FROM pending_answer)"
+        ).fetchone()[0]
         queued = connection.execute("SELECT count(*) FROM outbox_mail WHERE sent_at IS NULL").fetchone()[0]
     return {"rsvp_rows": rsvps, "mail_still_queued": queued}
 
@@ -206,7 +209,7 @@ def print_report(report: dict) -> None:
     latencies = "".join(f"{result[key]:>9.1f}" for key in ("p50_ms", "p95_ms", "p99_ms"))
     print(f"{label:<{len(label) + 2}}{result['writes_per_second']:>9.1f}{latencies}{result['errors']:>8}")
     print(f"\nanswers: {result['answers']} in {result['seconds']:g} s, statuses {result['statuses']}")
-    print(f"RSVP rows: {result['rsvp_rows']} (expected {result['rsvp_rows_expected']}: one per successful answer)")
+    print(f"answer rows: {result['rsvp_rows']} (expected {result['rsvp_rows_expected']}: one per successful answer)")
     print(f"mail: {result['mail_delivered']} delivered over SMTP, {result['mail_still_queued']} still queued")
     print_memory(report["memory"])
 

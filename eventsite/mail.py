@@ -199,5 +199,7 @@ class ConsoleConnection:
     def send_message(self, message: EmailMessage) -> None:
         rule = "-" * 72
         headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject", "Date"))
-        sys.stdout.write(f"{rule}\n{headers}\n{message.get_content()}{rule}\n")
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        attached = "".join(f"[attached: {part.get_filename()}]\n" for part in message.iter_attachments())
+        sys.stdout.write(f"{rule}\n{headers}\n{text}{attached}{rule}\n")
         sys.stdout.flush()

@@ -97,7 +97,7 @@ def approve(event: Event, steward: Person) -> None:
         touch(event, scheduling_changed=False)
     _resolve_reports(event, steward)
     record_change(event, steward, "approved by a steward")
-    if was_held:
+    if was_held and not event.is_cancelled:  # a gathering its hosts cancelled meanwhile is not "live"
         _tell_hosts(event, "Your gathering is live", "event_published")
 
 

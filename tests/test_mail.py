@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
-from eventsite.mail import CLAIM_TIMEOUT, deliver
+from eventsite.mail import CLAIM_TIMEOUT, deliver, pending_count
 from eventsite.models import OutboxMail
 from eventsite.people import send_sign_in_link
 from tests.conftest import Inbox, free_port
@@ -224,6 +224,24 @@ def test_console_backend_prints_the_link_whole_so_a_developer_can_follow_it(app,
     deliver()
 
     assert link in capsys.readouterr().out.splitlines()
+
+
+def test_console_backend_walks_a_guest_answer_with_its_calendar_attachment(app, client, make_event, capsys):
+    """The path `make run` takes: the confirmation link is printed, and the "You're going"
+    email after it, whose .ics attachment is named (it used to crash the console mailer)."""
+    app.config["MAIL_SERVER"] = ""
+    event = make_event(capacity=5)
+    answer = {"answer": "going", "email": "guest@example.org", "name": "Guest"}
+
+    client.post(f"/events/{event.id}/rsvp", data=answer)
+    [link] = re.findall(r"http://eventsite\.test(/answers/\S+)", capsys.readouterr().out)
+    client.post(link)
+
+    printed = capsys.readouterr().out
+    assert f"Subject: You're going: {event.title}" in printed
+    assert f"[attached: event-{event.id}.ics]" in printed
+    assert re.search(r"http://eventsite\.test/rsvps/\S+", printed)
+    assert pending_count() == 0
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

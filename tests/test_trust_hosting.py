@@ -121,14 +121,17 @@ def test_cancelling_a_hidden_event_emails_nobody(mailbox, event, host, steward):
     assert subjects_to(mailbox, ALICE) == []
 
 
-def test_approving_a_held_event_its_hosts_cancelled_makes_it_public_as_cancelled(client, make_event, host, steward):
+def test_approving_a_held_event_its_hosts_cancelled_makes_it_public_as_cancelled(client, mailbox, make_event, host,
+                                                                                  steward):  # fmt: skip
     event = make_event(host=host, title="Brew", status=EventStatus.HELD)
     cancel_event(event, host, "Sorry.")
 
     approve(event, steward)
     db.session.commit()
+    deliver()
 
     assert event.status is EventStatus.CANCELLED
+    assert not any(subject.startswith("Your gathering is live") for subject in subjects_to(mailbox, host.email))
     assert client.get(page_of(event)).status_code == 200
     assert "This gathering is cancelled." in client.get(page_of(event)).text
 
