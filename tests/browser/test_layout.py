@@ -41,6 +41,8 @@ def crowded_event(site):
 @pytest.mark.parametrize("size", list(SIZES))
 def test_pages_reflow_without_sideways_scrolling(browser, base_url, crowded_event, size):
     context = browser.new_context(base_url=base_url, **SIZES[size])
+    refused = []  # anything the Content-Security-Policy blocked, as Visitor notes it
+    context.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
     page = context.new_page()
     try:
         for path in ["/", crowded_event, "/events/new", "/calendar", "/sign-in", "/embed"]:
@@ -49,6 +51,7 @@ def test_pages_reflow_without_sideways_scrolling(browser, base_url, crowded_even
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {size}"
             name = "-".join(path.strip("/").split("/")[:2]) or "home"
             screenshot(page, f"reflow-{name}-{size}")
+        assert not refused, refused
     finally:
         context.close()
 

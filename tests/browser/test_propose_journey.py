@@ -84,8 +84,8 @@ def test_newcomer_proposes_confirms_and_goes_live_after_a_steward(site, people, 
     assert told["Subject"] == f"Your gathering is live: {title}"
     assert event_url(event) in mailbox.links(told)
 
-    # Now anyone finds it on the list and opens it.
-    visitor.page.goto("/")
+    # Now anyone finds it on the list of that day's gatherings (other tests fill the first page) and opens it.
+    visitor.page.goto(f"/?date_from={starts[:10]}&date_to={starts[:10]}")
     card = visitor.page.locator(".event-card", has_text=title)
     expect(card).to_contain_text("Pub or coffee gathering")
     expect(card).to_contain_text("Café Nova, Armley")

@@ -1,7 +1,7 @@
-"""Answering a gathering in a real browser: the one place goes to the first person,
-the next joins the waitlist and is promoted (and emailed) when the first can't go;
-and a host moves a gathering, and everyone going gets the updated calendar entry.
-In a desktop browser, on a phone, and without JavaScript."""
+"""Answering a gathering in a real browser: a guest's answer counts once they confirm
+it from the email; the one place goes to the first person, the next joins the waitlist
+and is promoted (and emailed) when the first can't go; and a host moves a gathering,
+and everyone going gets the updated calendar entry. In a desktop browser, on a phone, and without JavaScript."""
 
 from datetime import UTC, timedelta
 
@@ -23,10 +23,25 @@ WHEN = "%a %-d %b %Y, %H:%M"  # how the event page shows a start (templates/_mac
 FORM_TIME = "%Y-%m-%dT%H:%M"  # what a datetime-local field takes
 
 
-def _event(title: str, host: Person, capacity: int | None = None) -> Event:
+ADDRESS = "12 Tong Road, Leeds LS12 1AA"  # shown only to people going (address_for_attendees)
+ONLINE = "https://meet.example.org/supper-room"  # the link to join, likewise
+
+
+def _event(title: str, host: Person, capacity: int | None = None, **fields) -> Event:
     return new_event(
-        host, title=title, starts_local=future_local(days=12, hour=18, minute=30), place=a_place(), capacity=capacity
+        host,
+        title=title,
+        starts_local=future_local(days=12, hour=18, minute=30),
+        place=a_place(),
+        capacity=capacity,
+        **fields,
     )
+
+
+def _private_details_hidden(page) -> None:
+    expect(page.get_by_text(ADDRESS)).to_have_count(0)
+    expect(page.get_by_text(ONLINE)).to_have_count(0)
+    expect(page.locator(f'a[href="{ONLINE}"]')).to_have_count(0)
 
 
 def _calendar(mailbox, message) -> Calendar:
@@ -51,11 +66,12 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     mode = people.mode
     site.config["MODERATION"] = "open"  # the site fixture puts it back
     title = f"Supper for one more ({mode})"
-    event = _event(title, new_person(f"supper.host.{mode}@example.org", "Hana Host"), capacity=1)
+    host = new_person(f"supper.host.{mode}@example.org", "Hana Host")
+    event = _event(title, host, capacity=1, address=ADDRESS, address_for_attendees=True, online_url=ONLINE)
     page_url = event_url(event)
     ada_email, ben_email = f"ada.{mode}@example.org", f"ben.{mode}@example.org"
 
-    # Ada, not signed in, takes the one place.
+    # Ada, not signed in, asks for the one place: it is held while she confirms by email.
     ada = people()
     page = ada.page
     page.goto(page_url)
@@ -63,12 +79,33 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     expect(page.locator(".facts")).to_contain_text("0 going of 1 place (1 left)")
     expect(page.locator(".facts .full")).to_have_count(0)
     ada.check("rsvp-event-open")
-    answer = ada.answer_as_guest("Ada Answer", ada_email)
+    ada.answer_as_guest("Ada Answer", ada_email)
+    expect(page.locator(".facts")).to_contain_text("0 going of 1 place, 1 place held for people confirming by email")
+    expect(page.get_by_text("We'll show the exact address once you confirm your answer.")).to_be_visible()
+    _private_details_hidden(page)
+    ada.check("rsvp-event-check-email")
+    asked = mailbox.last_to(ada_email)
+    assert asked["Subject"] == f"Confirm your answer: {title}"
+    assert "We are holding your place for 30 minutes." in mailbox.text(asked)
+    db.session.rollback()  # end the test's read snapshot: the server has written since
+    assert find_person(ada_email) is None, "an unconfirmed answer made a person"
+
+    # The emailed link opens a page saying what it confirms; the button makes it count.
+    ada.open_answer_link(mailbox, ada_email, title)
+    expect(page.get_by_text("Your answer:")).to_contain_text(f"I'm going, as {ada_email} (Ada Answer).")
+    ada.check("rsvp-answer-confirm")
+    confirm_link = page.url
+    page.get_by_role("button", name="Confirm my answer").click()
+    answer = page.get_by_role("region", name="Are you coming?").locator(".my-answer")
     expect(answer).to_have_text("You're going.")
     expect(page.get_by_text("You're going! We've emailed you the details and a calendar entry.")).to_be_visible()
     expect(page.locator(".facts")).to_contain_text("1 going of 1 place")
+    expect(page.locator(".facts")).not_to_contain_text("held")
     expect(page.locator(".facts .full")).to_be_visible()
+    expect(page.get_by_text(ADDRESS)).to_be_visible()
+    expect(page.get_by_role("link", name=ONLINE)).to_be_visible()
     ada.check("rsvp-event-going")
+    assert page.request.get(confirm_link).status == 410, "the confirmation link works twice"
 
     told_ada = mailbox.last_to(ada_email)
     assert told_ada["Subject"] == f"You're going: {title}"
@@ -77,6 +114,25 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     assert str(_vevent(calendar)["UID"]) == event_uid(event)
     assert _vevent(calendar)["STATUS"] == "CONFIRMED"
     manage_link = wait_for_link(mailbox, ada_email, "/rsvps/")
+
+    # Someone else types Ada's address: the same "check your email" page, and nothing changes.
+    eve = people()
+    eve.page.goto(page_url)
+    eve.answer_as_guest("Eve Else", ada_email, "Can't go")
+    expect(eve.page.get_by_text("You're going.")).to_have_count(0)
+    expect(eve.page.locator(".facts")).to_contain_text("1 going of 1 place")
+    _private_details_hidden(eve.page)
+    assert mailbox.last_to(ada_email)["Subject"] == f"Confirm your answer: {title}", "only Ada's link can change it"
+    db.session.rollback()
+    assert _status_of(event, ada_email) is RsvpStatus.GOING
+    assert find_person(ada_email).name == "Ada Answer"
+    # Even opening Ada's manage link (a forwarded email) teaches Eve's browser nothing.
+    eve.page.goto(manage_link)
+    expect(eve.page.get_by_role("heading", level=1)).to_have_text(f"Your answer for “{title}”")
+    eve.page.goto(page_url)
+    expect(eve.page.get_by_text("You're going.")).to_have_count(0)
+    expect(eve.page.get_by_label("Your email")).to_be_visible()
+    _private_details_hidden(eve.page)
 
     # Ben finds it full, says he is going anyway, and is first on the waitlist.
     ben = people()
@@ -88,11 +144,15 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     waitlist_notice = page.get_by_text("It's full: if you say you're going, you join the waitlist")
     expect(waitlist_notice).to_be_visible()
     ben.check("rsvp-event-full")
-    answer = ben.answer_as_guest("Ben Waiting", ben_email)
+    ben.answer_as_guest("Ben Waiting", ben_email)
+    expect(facts).to_contain_text("1 going of 1 place")
+    expect(facts).not_to_contain_text("waitlist")  # not until he confirms
+    answer = ben.confirm_answer(mailbox, ben_email, title)
     expect(answer).to_have_text("You're number 1 on the waitlist: we'll email you if a place comes up.")
     expect(page.get_by_text("It's full, so you're 1st on the waitlist.")).to_be_visible()
     expect(facts).to_contain_text("1 going of 1 place, 1 on the waitlist")
     expect(waitlist_notice).to_have_count(0)
+    _private_details_hidden(page)  # for people going only
     ben.check("rsvp-event-waitlisted")
 
     told_ben = mailbox.last_to(ben_email)
@@ -145,7 +205,22 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     expect(facts).to_contain_text("1 going of 1 place")
     expect(facts).not_to_contain_text("waitlist")
     expect(page.locator(".facts .full")).to_be_visible()
+    expect(page.get_by_text(ADDRESS)).to_be_visible()
     ben.check("rsvp-event-promoted")
+
+    # Ada's browser has proven her address: on another gathering her answer counts at once.
+    other_title = f"Second supper ({mode})"
+    other = _event(other_title, host)
+    page = ada.page
+    page.goto(event_url(other))
+    page.get_by_label("Your name").fill("Ada Answer")
+    page.get_by_label("Your email").fill(ada_email)
+    page.get_by_role("button", name="Maybe").click()
+    expect(page.get_by_role("region", name="Are you coming?").locator(".my-answer")).to_have_text("You said maybe.")
+    expect(page.get_by_text("Noted: maybe. We've emailed you a link to change your answer.")).to_be_visible()
+    assert mailbox.last_to(ada_email)["Subject"] == f"You might go: {other_title}"
+    db.session.rollback()
+    assert _status_of(other, ada_email) is RsvpStatus.MAYBE
 
 
 def test_host_edits_time_and_attendees_are_emailed(site, people, mailbox):
