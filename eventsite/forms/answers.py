@@ -30,7 +30,8 @@ class RsvpForm(BaseForm):
     email = EmailField(
         "Your email",
         validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
-        description="We email you your answer, the calendar entry and a link to change it. Never shown to anyone.",
+        description="We email you a link to confirm your answer, then the calendar entry and a link to change it. "
+        "Never shown to anyone.",
     )
 
 
