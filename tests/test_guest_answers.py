@@ -150,6 +150,8 @@ def test_an_unproven_going_holds_its_places_and_confirming_takes_them(app, clien
     counts = attendance(event)
     assert (counts.going, counts.held, counts.places_left, counts.is_full) == (0, 2, 0, True)
     assert "2 places held for people confirming by email" in text_of(app.test_client().get(page_path(event)))
+    assert "It's full: if you say" in text_of(app.test_client().get(page_path(event)))
+    assert "It's full: if you say" not in text_of(client.get(page_path(event)))  # the place is theirs, held
     ann = person("Ann Attlee")
     say(event, ann, GOING)  # a proven answer while the places are held: the waitlist
     assert status_of(event, ann) is WAITLISTED
