@@ -279,7 +279,10 @@ def _check_room_for_more_guests(event: Event, rsvp: Rsvp, guests: int) -> None:
 
 
 def fill_open_seats(event: Event) -> list[Rsvp]:
-    """Promote from the head of the waitlist while the next party fits (held places are taken)."""
+    """Promote from the head of the waitlist while the next party fits (held places are taken).
+    A gathering that is not live (held, hidden, cancelled) promotes nobody."""
+    if event.status is not EventStatus.PUBLISHED:
+        return []
     total = taken_places(event)
     promoted = []
     for rsvp in waitlist(event):
@@ -399,7 +402,7 @@ def release_lapsed_holds(event: Event, now: datetime | None = None) -> list[Rsvp
     if released.rowcount:
         event.updated_at = utcnow()  # places left changed: feeds must notice
     db.session.flush()
-    return fill_open_seats(event) if event.status is EventStatus.PUBLISHED else []
+    return fill_open_seats(event)
 
 
 # -- the "change your answer" link -------------------------------------------------------------

@@ -466,7 +466,8 @@ class RsvpMachine(RuleBasedStateMachine):
             assert attendance(event).is_full, "people wait while the event is not full"
             assert event.capacity is not None, "people wait for an event without a limit"
             could_fit = [rsvp for rsvp in by_order if 1 + rsvp.guests <= event.capacity]
-            if could_fit:
+            # A cancelled gathering promotes nobody, even when a hold lapses after the cancellation.
+            if could_fit and not event.is_cancelled:
                 head = could_fit[0]
                 assert going + 1 + head.guests > event.capacity, "the head of the waitlist fits but was not promoted"
 
