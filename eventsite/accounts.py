@@ -14,7 +14,6 @@ from eventsite.models import (
     EmailLink,
     Event,
     EventHost,
-    EventStatus,
     HostInvitation,
     PendingAnswer,
     Person,
@@ -119,5 +118,4 @@ def _delete_answers(event: Event, person: Person) -> None:
     db.session.execute(delete(Rsvp).where(Rsvp.event_id == event.id, Rsvp.person_id == person.id))
     db.session.execute(delete(PendingAnswer).where(PendingAnswer.event_id == event.id, _same_address(person)))
     event.updated_at = utcnow()  # its counts changed: feeds must notice
-    if event.status is EventStatus.PUBLISHED:
-        tell_promoted(fill_open_seats(event))
+    tell_promoted(fill_open_seats(event))  # nobody, unless the gathering is live

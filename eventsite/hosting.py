@@ -189,7 +189,7 @@ def remove_answer(event: Event, rsvp: Rsvp, host: Person, reason: str = "") -> l
     event.updated_at = utcnow()  # its counts changed: feeds must notice
     db.session.flush()
     record_change(event, host, "removed an answer", reason)
-    promoted = fill_open_seats(event) if live else []
+    promoted = fill_open_seats(event)  # nobody, unless the gathering is live
     tell_promoted(promoted)
     return promoted
 

@@ -117,8 +117,7 @@ def restore(event: Event, steward: Person) -> None:
     change_status(event, "restore")
     touch(event, scheduling_changed=True)
     record_change(event, steward, "restored by a steward")
-    if event.status is EventStatus.PUBLISHED:
-        tell_promoted(fill_open_seats(event))
+    tell_promoted(fill_open_seats(event))  # nobody, if it is restored as cancelled
 
 
 def _tell_hosts(event: Event, subject: str, template: str) -> None:
