@@ -390,6 +390,8 @@ class OutboxMail(db.Model):
     category: Mapped[str] = mapped_column(String(32), default="")
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Where answers go, when not to MAIL_FROM (a host who lets people reply to them).
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
     # An optional attachment (an .ics): its file name, MIME type and text.
     attachment_name: Mapped[str] = mapped_column(String(100), default="")
     attachment_type: Mapped[str] = mapped_column(String(100), default="")
