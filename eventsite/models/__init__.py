@@ -1,0 +1,53 @@
+"""The data, by area: people, gatherings, answers, series and the mail queue.
+
+Times are aware UTC datetimes (see ``eventsite.database.UTCDateTime``); an event's own
+IANA zone is kept beside them for display and calendar output. Import models from
+here: ``from eventsite.models import Event``.
+"""
+
+from eventsite.models.answers import PendingAnswer, Rsvp, RsvpStatus
+from eventsite.models.events import (
+    ACCESS_FEATURES,
+    KIND_LABELS,
+    Event,
+    EventChange,
+    EventHost,
+    EventKind,
+    EventStatus,
+    HostInvitation,
+    Place,
+    Report,
+    Tag,
+    event_tags,
+)
+from eventsite.models.mail import OutboxMail
+from eventsite.models.people import DELETED_DOMAIN, EmailLink, LinkPurpose, Person, PersonSession
+from eventsite.models.series import Series, SeriesHost, SeriesStatus, StandingAnswer
+
+__all__ = [
+    "ACCESS_FEATURES",
+    "DELETED_DOMAIN",
+    "KIND_LABELS",
+    "EmailLink",
+    "Event",
+    "EventChange",
+    "EventHost",
+    "EventKind",
+    "EventStatus",
+    "HostInvitation",
+    "LinkPurpose",
+    "OutboxMail",
+    "PendingAnswer",
+    "Person",
+    "PersonSession",
+    "Place",
+    "Report",
+    "Rsvp",
+    "RsvpStatus",
+    "Series",
+    "SeriesHost",
+    "SeriesStatus",
+    "StandingAnswer",
+    "Tag",
+    "event_tags",
+]
