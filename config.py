@@ -60,6 +60,11 @@ class Config:
     # Generous: a whole team behind one hospital address may answer within a minute.
     RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "60 per minute")
 
+    # Series (see the README's "Series" section): sessions are made this many days ahead,
+    # and the hosts of a series with no end are asked this often whether it goes on.
+    SERIES_HORIZON_DAYS = int(os.environ.get("SERIES_HORIZON_DAYS", "120"))
+    SERIES_RENEW_DAYS = int(os.environ.get("SERIES_RENEW_DAYS", "180"))
+
     # Trust and safety (see the README's "Trust and safety" section).
     # A guest's "going" holds a place this long while it waits for the emailed link.
     ANSWER_HOLD_MINUTES = float(os.environ.get("ANSWER_HOLD_MINUTES", "30"))
