@@ -20,6 +20,7 @@ from eventsite.views import hosting as hosting_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
 from eventsite.views import rsvps as rsvp_views
+from eventsite.views import series as series_views
 from eventsite.views import sharing as sharing_views
 from eventsite.views import stewards as steward_views
 
@@ -71,6 +72,6 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     blueprints = (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views)
-    for views in (*blueprints, hosting_views):
+    for views in (*blueprints, hosting_views, series_views):
         app.register_blueprint(views.bp)
     error_views.init_app(app)

@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, send-mail, purge, backup, steward add|remove|list."""
+"""Flask commands: seed-demo, send-mail, purge, backup, extend-series, steward add|remove|list."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import attendees, demo, retention
+from eventsite import attendees, demo, retention, series
 from eventsite.backup import BackupFailed, backup_sqlite
 from eventsite.database import immediate_writes
 from eventsite.deploy import deploy_problems
@@ -17,6 +17,7 @@ from eventsite.mail import deliver, pending_count
 from eventsite.models import Person
 from eventsite.people import make_steward, remove_steward
 from eventsite.rsvps import lapsed_hold_events, locked_event
+from eventsite.series_mail import ask_still_happening
 
 
 @click.command("seed-demo")
@@ -139,4 +140,19 @@ def steward_list():
         click.echo(person.email)
 
 
-commands = (seed_demo, send_mail, send_reminders, check_deploy, release_holds, purge, backup, steward)
+@click.command("extend-series")
+def extend_series():
+    """Add each running series' sessions up to SERIES_HORIZON_DAYS ahead, ask the hosts of
+    series with no end whether they still happen, and pause those nobody answered (cron, daily)."""
+    with immediate_writes():
+        done = series.look_after_series()
+        for each in done["ask"]:
+            ask_still_happening(each)
+        db.session.commit()
+    made = ", ".join(f"#{each.id}" for each in done["extended"]) or "none"
+    click.echo(f"Series extended: {made}. Asked: {len(done['ask'])}. Paused: {len(done['paused'])}.")
+    with immediate_writes():
+        deliver()
+
+
+commands = (seed_demo, send_mail, send_reminders, check_deploy, release_holds, purge, backup, steward, extend_series)

@@ -39,6 +39,7 @@ from eventsite.recurrence import RepeatRule, session_start
 from eventsite.rsvps import Answer, answer, locked_event
 
 RENEWAL_GRACE = timedelta(days=14)
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 STANDING = (RsvpStatus.GOING, RsvpStatus.MAYBE)
 # What a new session copies from the latest one (the rest comes from the rule).
 COPIED = ("title", "kind", "timezone", "venue_name", "address", "place_id", "is_online", "online_url",
@@ -61,6 +62,14 @@ def can_host(person, series: Series) -> bool:
     if not getattr(person, "is_authenticated", False):
         return False
     return any(host.person_id == person.id for host in series.hosts)
+
+
+def can_view(person, series: Series) -> bool:
+    """A series is public once one of its sessions is; before that, its hosts and stewards see it."""
+    if can_host(person, series) or getattr(person, "is_steward", False):
+        return True
+    query = select(Event.id).where(Event.series_id == series.id, Event.status.in_(PUBLIC_STATUSES)).limit(1)
+    return db.session.scalar(query) is not None
 
 
 def start_series(first: Event, rule: RepeatRule, now: datetime | None = None) -> Series:

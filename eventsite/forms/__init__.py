@@ -12,6 +12,7 @@ from eventsite.forms.people import (
     PlaceForm,
     RemoveAnswerForm,
 )
+from eventsite.forms.series import EverySessionForm
 
 __all__ = [
     "ONLINE",
@@ -22,6 +23,7 @@ __all__ = [
     "DeleteAccountForm",
     "EmailForm",
     "EventForm",
+    "EverySessionForm",
     "FilterForm",
     "InvitationForm",
     "MessageForm",

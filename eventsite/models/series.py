@@ -13,6 +13,7 @@ from eventsite.models.answers import RsvpStatus
 from eventsite.models.base import stored_enum
 from eventsite.models.events import Event
 from eventsite.models.people import Person
+from eventsite.text import slugify
 
 
 class SeriesStatus(enum.Enum):
@@ -50,6 +51,10 @@ class Series(db.Model):
 
     def __repr__(self) -> str:
         return f"<Series {self.id} {self.status.value}>"
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
 
     @property
     def host_people(self) -> list[Person]:

@@ -1,0 +1,82 @@
+"""Telling people about a series: one email per series change, never one per session.
+
+"Every session" answers list each coming session with the answer it got (going, on the
+waitlist, maybe) and attach one calendar file holding them all; the hosts of a series
+that runs on are asked now and then whether it still happens.
+"""
+
+from flask import current_app
+
+from eventsite.feeds import event_url, feed_token
+from eventsite.ical import FeedEntry, calendar_bytes
+from eventsite.mail import Attachment, external_url, queue_mail
+from eventsite.models import LinkPurpose, Person, RsvpStatus, Series
+from eventsite.people import mail_link
+from eventsite.rsvps import Answer, waitlist_position
+
+TENTATIVE = (RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)
+
+
+def series_url(series: Series) -> str:
+    return external_url("series.show", series_id=series.id, slug=series.slug)
+
+
+def sessions_file(series: Series, results: list[Answer]) -> Attachment:
+    """One .ics holding every session answered (no METHOD: opening it adds or updates them)."""
+    entries = [
+        FeedEntry(
+            result.rsvp.event,
+            "TENTATIVE" if result.rsvp.status in TENTATIVE else None,
+            private_details=result.rsvp.status is RsvpStatus.GOING,
+        )
+        for result in results
+        if result.rsvp.status is not RsvpStatus.NOT_GOING
+    ]
+    body = calendar_bytes(
+        entries, name=series.title, description=f"Sessions of {series.title}", url_for_event=event_url
+    )
+    return Attachment(f"series-{series.id}.ics", "text/calendar", body.decode())
+
+
+def tell_every_session(series: Series, person: Person, standing: RsvpStatus, results: list[Answer]) -> None:
+    """One email for a standing answer: each session and where the person stands in it."""
+    lines = [(result.rsvp, waitlist_position(result.rsvp)) for result in results]
+    queue_mail(
+        person.email,
+        f"Every session: {series.title}",
+        "series_every_session",
+        attachment=sessions_file(series, results) if results else None,
+        person=person,
+        series=series,
+        standing=standing,
+        lines=lines,
+        series_url=series_url(series),
+        feed_url=external_url("feeds.personal", token=feed_token(person)),
+    )
+
+
+def tell_stopped_coming(series: Series, person: Person, results: list[Answer]) -> None:
+    queue_mail(
+        person.email,
+        f"You've stopped coming: {series.title}",
+        "series_stopped",
+        person=person,
+        series=series,
+        sessions=[result.rsvp.event for result in results],
+        series_url=series_url(series),
+    )
+
+
+def ask_still_happening(series: Series) -> None:
+    """Ask each host, with a sign-in link to the series page and its "still happening" button."""
+    page = series_url(series).removeprefix(current_app.config["SITE_URL"])
+    for person in series.host_people:
+        mail_link(
+            person,
+            LinkPurpose.SIGN_IN,
+            f"Still happening? {series.title}",
+            "series_still_happening",
+            next_url=page,
+            series=series,
+            days=current_app.config["SERIES_RENEW_DAYS"],
+        )

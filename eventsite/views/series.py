@@ -1,0 +1,109 @@
+"""Series pages: the sessions, "every session", the series' feed, and "still happening"."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from eventsite import series as rules
+from eventsite.attendees import tell_promoted
+from eventsite.errors import DomainError
+from eventsite.extensions import db
+from eventsite.feeds import subscribe_links
+from eventsite.forms import ActionForm, EverySessionForm
+from eventsite.mail import external_url
+from eventsite.models import RsvpStatus, Series
+from eventsite.series_mail import tell_every_session, tell_stopped_coming
+from eventsite.series_pages import series_feed, series_page
+from eventsite.views.feeds import calendar_response
+
+bp = Blueprint("series", __name__)
+MAX_ID = 2**31 - 1
+
+
+def load_series(series_id: int) -> Series:
+    """The series, or 404 if it does not exist or none of its sessions is public."""
+    series = db.session.get(Series, series_id) if series_id <= MAX_ID else None
+    if series is None or not rules.can_view(current_user, series):
+        abort(404)
+    return series
+
+
+def series_url(series: Series) -> str:
+    return url_for("series.show", series_id=series.id, slug=series.slug)
+
+
+@bp.get("/series/<int:series_id>")
+@bp.get("/series/<int:series_id>-<slug>")
+def show(series_id, slug=None):
+    """The series: its rule, coming and past sessions with their counts, and "every session"."""
+    series = load_series(series_id)
+    feed = external_url("series.feed", series_id=series.id)
+    return render_template(
+        "series/show.html",
+        **series_page(series, current_user),
+        every_session=EverySessionForm(),
+        action=ActionForm(),
+        links=subscribe_links(feed),
+    )
+
+
+@bp.get("/series/<int:series_id>.ics")
+def feed(series_id):
+    """Every public session of the series, each its own VEVENT (cancelled ones too)."""
+    series = load_series(series_id)
+    return calendar_response(series_feed(series), f"series-{series.id}.ics", private=False)
+
+
+@bp.post("/series/<int:series_id>/every-session")
+@login_required
+def every_session(series_id):
+    """Answer going (or maybe) for every coming session and those added later."""
+    series = load_series(series_id)
+    form = EverySessionForm()
+    if not form.validate_on_submit():
+        flash("Choose going or maybe for every session.", "error")
+        return redirect(series_url(series))
+    status = RsvpStatus(form.answer.data)
+    person = current_user._get_current_object()
+    results = rules.answer_every_session(series, person, status)
+    for result in results:
+        tell_promoted(result.promoted)
+    tell_every_session(series, person, status, results)
+    db.session.commit()
+    flash(f"You're down for every session. We've emailed {person.email} where you stand in each.", "success")
+    return redirect(series_url(series))
+
+
+@bp.post("/series/<int:series_id>/stop-coming")
+@login_required
+def stop_coming(series_id):
+    """End the standing answer: can't go to any coming session."""
+    series = load_series(series_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    person = current_user._get_current_object()
+    results = rules.stop_coming(series, person)
+    for result in results:
+        tell_promoted(result.promoted)
+    tell_stopped_coming(series, person, results)
+    db.session.commit()
+    flash("You've stopped coming to this series. Your places went to the waitlists.", "success")
+    return redirect(series_url(series))
+
+
+@bp.post("/series/<int:series_id>/renew")
+@login_required
+def renew(series_id):
+    """A host says the series is still happening (or restarts a paused one)."""
+    series = load_series(series_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        made = rules.renew(series, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(series_url(series))
+    db.session.commit()
+    added = f" {len(made)} new session{'s' if len(made) != 1 else ''} added." if made else ""
+    flash(f"Thanks: the series goes on.{added}", "success")
+    return redirect(series_url(series))

@@ -1,0 +1,226 @@
+"""The series page, "every session", "stop coming", "still happening" and the series feed,
+through HTTP; the feed read back by independent parsers."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import recurring_ical_events
+import vobject
+from icalendar import Calendar
+from sqlalchemy import select
+
+from eventsite.database import utcnow
+from eventsite.extensions import db
+from eventsite.lifecycle import change_status
+from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus, SeriesStatus
+from eventsite.recurrence import RepeatRule, Repeats
+from eventsite.series import start_series
+from tests.conftest import future_local, new_event, new_person, statements_for
+
+MONTHLY = RepeatRule(Repeats.MONTHLY_ON_DATE)
+
+
+@pytest.fixture
+def host(app):
+    return new_person(email="hana@example.org", name="Hana Host")
+
+
+def make_series(host, rule=MONTHLY, status=EventStatus.PUBLISHED, **fields):
+    fields.setdefault("title", "TED-talk cinema club")
+    first = new_event(host=host, status=status, starts_local=future_local(days=2, hour=18, minute=30), **fields)
+    series = start_series(first, rule)
+    db.session.commit()
+    return series
+
+
+def sessions_of(series) -> list[Event]:
+    return list(db.session.scalars(select(Event).where(Event.series_id == series.id).order_by(Event.starts_at)))
+
+
+def page(series) -> str:
+    return f"/series/{series.id}-{series.slug}"
+
+
+def test_the_series_page_lists_each_session_with_its_count(app, client, host):
+    series = make_series(host, capacity=20)
+    first, second = sessions_of(series)[:2]
+    change_status(second, "cancel")
+    db.session.commit()
+
+    response = client.get(page(series))
+
+    assert response.status_code == 200
+    html = response.text
+    assert "Every month on the" in html
+    assert "18:30 (Europe/London)" in html
+    assert f'href="/events/{first.id}-{first.slug}"' in html
+    assert "0 going of 20" in html
+    assert re.search(rf'class="cancelled">\s*<a href="/events/{second.id}-', html)
+    assert f'href="http://eventsite.test/series/{series.id}.ics"' in html
+    assert "webcal://eventsite.test/series/" in html
+
+
+def test_a_series_nobody_may_see_yet_is_not_found(app, client, host):
+    series = make_series(host, status=EventStatus.HELD)
+    assert client.get(page(series)).status_code == 404
+    assert client.get(f"/series/{series.id}.ics").status_code == 404
+    assert client.get("/series/999999").status_code == 404
+    assert client.get(f"/series/{2**40}").status_code == 404
+
+
+def test_hosts_see_their_held_series(app, client, auth, host):
+    series = make_series(host, status=EventStatus.HELD)
+    auth.sign_in(host.email)
+    assert client.get(page(series)).status_code == 200
+
+
+def test_every_session_needs_a_signed_in_person(app, client, host):
+    series = make_series(host)
+    html = client.get(page(series)).text
+    assert "sign in with your email" in html
+    response = client.post(f"/series/{series.id}/every-session", data={"answer": "going"})
+    assert response.status_code == 302
+    assert "/sign-in" in response.location
+    assert db.session.scalars(select(Rsvp)).all() == []
+
+
+def test_every_session_answers_each_and_sends_one_email(app, client, auth, mailbox, host):
+    series = make_series(host, capacity=1)
+    first = sessions_of(series)[0]
+    taken_by = new_person(email="early@example.org", name="Early")
+    client_answer = client.post  # the walk-in answers the first session alone, signed in
+    auth.sign_in(taken_by.email)
+    client_answer(f"/events/{first.id}/rsvp", data={"answer": "going"})
+    auth.sign_out()
+    guest = new_person(email="gita@example.org", name="Gita")
+    auth.sign_in(guest.email)
+    mailbox.clear()
+
+    response = client.post(f"/series/{series.id}/every-session", data={"answer": "going"})
+
+    assert response.status_code == 302
+    statuses = [
+        db.session.scalar(select(Rsvp.status).where(Rsvp.event_id == s.id, Rsvp.person_id == guest.id))
+        for s in sessions_of(series)
+    ]
+    assert statuses[0] is RsvpStatus.WAITLISTED
+    assert set(statuses[1:]) == {RsvpStatus.GOING}
+    [message] = mailbox.to(guest.email)
+    assert message["Subject"] == "Every session: TED-talk cinema club"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "full, you're number 1 on the waitlist" in text
+    assert text.count(": going") == len(statuses) - 1
+    [attachment] = list(message.iter_attachments())
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert len(calendar.walk("VEVENT")) == len(statuses)
+    html = client.get(page(series)).text
+    assert "You're down as going for every session" in html
+
+
+def test_stop_coming_frees_the_places_and_tells_the_person_once(app, client, auth, mailbox, host):
+    series = make_series(host, capacity=1)
+    regular = new_person(email="reg@example.org", name="Reg")
+    auth.sign_in(regular.email)
+    client.post(f"/series/{series.id}/every-session", data={"answer": "going"})
+    mailbox.clear()
+
+    response = client.post(f"/series/{series.id}/stop-coming")
+
+    assert response.status_code == 302
+    going = db.session.scalars(select(Rsvp).where(Rsvp.person_id == regular.id, Rsvp.status == RsvpStatus.GOING)).all()
+    assert going == []
+    [message] = mailbox.to(regular.email)
+    assert message["Subject"] == "You've stopped coming: TED-talk cinema club"
+
+
+def test_a_host_restarts_a_paused_series_and_others_cannot(app, client, auth, host):
+    series = make_series(host)
+    series.status = SeriesStatus.PAUSED
+    db.session.commit()
+    stranger = new_person(email="stranger@example.org", name="Stranger")
+
+    auth.sign_in(stranger.email)
+    assert "Restart the series" not in client.get(page(series)).text
+    client.post(f"/series/{series.id}/renew")
+    db.session.refresh(series)
+    assert series.status is SeriesStatus.PAUSED
+
+    auth.sign_out()
+    auth.sign_in(host.email)
+    assert "This series has paused" in client.get(page(series)).text
+    assert client.post(f"/series/{series.id}/renew").status_code == 302
+    db.session.refresh(series)
+    assert series.status is SeriesStatus.ACTIVE
+
+
+def test_posts_need_their_csrf_token(app, host):
+    app.config["WTF_CSRF_ENABLED"] = True
+    series = make_series(host)
+    client = app.test_client()
+    for action in ("every-session", "stop-coming", "renew"):
+        assert client.post(f"/series/{series.id}/{action}", data={"answer": "going"}).status_code == 400
+    assert db.session.scalars(select(Rsvp)).all() == []
+
+
+def test_the_cron_command_extends_asks_and_pauses(app, runner, mailbox, host):
+    app.config["SERIES_RENEW_DAYS"] = 0
+    series = make_series(host)
+
+    result = runner.invoke(args=["extend-series"])
+
+    assert result.exit_code == 0, result.output
+    assert "Asked: 1" in result.output
+    [message] = mailbox.to(host.email)
+    assert message["Subject"] == "Still happening? TED-talk cinema club"
+    assert "/links/" in message.get_body(preferencelist=("plain",)).get_content()
+    series.renewal_asked_at = utcnow() - timedelta(days=15)
+    db.session.commit()
+    assert "Paused: 1" in runner.invoke(args=["extend-series"]).output
+
+
+def test_the_series_page_takes_the_same_queries_for_many_sessions(app, client, host):
+    few = make_series(host, rule=RepeatRule(Repeats.MONTHLY_ON_DATE, count=2))
+    many = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    assert len(sessions_of(many)) > 10 * len(sessions_of(few)) / 2
+
+    assert len(statements_for(client, page(many))) == len(statements_for(client, page(few)))
+
+
+# -- the series feed --------------------------------------------------------------------
+
+
+def test_the_series_feed_has_each_session_as_its_own_event_across_the_clocks_changing(app, client, host):
+    app.config["SERIES_HORIZON_DAYS"] = 200
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Carers' coffee morning")
+    sessions = sessions_of(series)
+    skipped, moved = sessions[2], sessions[3]
+    change_status(skipped, "cancel")
+    skipped.sequence += 1
+    moved.starts_at, moved.ends_at = moved.starts_at + timedelta(hours=1), moved.ends_at + timedelta(hours=1)
+    moved.sequence += 1
+    db.session.commit()
+
+    response = client.get(f"/series/{series.id}.ics")
+
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/calendar")
+    body = response.get_data()
+    calendar = Calendar.from_ical(body)
+    events = {str(vevent["UID"]): vevent for vevent in calendar.walk("VEVENT")}
+    assert len(events) == len(sessions)
+    assert not any("RRULE" in vevent or "RDATE" in vevent for vevent in events.values())  # no master
+    for session in sessions:
+        vevent = events[f"event-{session.id}@eventsite.test"]
+        assert vevent.decoded("DTSTART") == session.starts_at
+        assert vevent.decoded("DTEND") == session.ends_at
+    assert str(events[f"event-{skipped.id}@eventsite.test"]["STATUS"]) == "CANCELLED"
+    assert int(events[f"event-{moved.id}@eventsite.test"]["SEQUENCE"]) == moved.sequence
+    # Two more parsers agree on every instant.
+    parsed = vobject.readOne(body.decode())
+    assert sorted(v.dtstart.value for v in parsed.vevent_list) == [s.starts_at for s in sessions]
+    expanded = recurring_ical_events.of(calendar).between(utcnow() - timedelta(days=1), utcnow() + timedelta(days=400))
+    assert sorted(e.decoded("DTSTART") for e in expanded) == [s.starts_at for s in sessions]
+    # Revalidation answers 304.
+    again = client.get(f"/series/{series.id}.ics", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
