@@ -24,11 +24,14 @@ from sqlalchemy import select
 from eventsite.database import utcnow
 from eventsite.errors import DomainError, InvalidInput, NotAllowed
 from eventsite.extensions import db
+from eventsite.history import record_change, touch
+from eventsite.lifecycle import change_status
 from eventsite.models import (
     Event,
     EventHost,
     EventStatus,
     Person,
+    Rsvp,
     RsvpStatus,
     Series,
     SeriesHost,
@@ -41,6 +44,7 @@ from eventsite.rsvps import Answer, answer, locked_event
 RENEWAL_GRACE = timedelta(days=14)
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 STANDING = (RsvpStatus.GOING, RsvpStatus.MAYBE)
+TOLD = (RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)  # who hears of a cancellation
 # What a new session copies from the latest one (the rest comes from the rule).
 COPIED = ("title", "kind", "timezone", "venue_name", "address", "place_id", "is_online", "online_url",
           "capacity", "min_going", "max_guests", "address_for_attendees", "description",
@@ -207,6 +211,37 @@ def standing_answer_of(series: Series, person) -> StandingAnswer | None:
     if not getattr(person, "is_authenticated", False):
         return None
     return _standing_answer(series, person)
+
+
+# -- ending ---------------------------------------------------------------------------------
+
+
+def end_series(series: Series, person, message: str = "") -> dict[int, tuple[Person, list[Event]]]:
+    """End the series: every coming session is cancelled, standing answers end, and no
+    session is made again. Returns, for each person who had answered a cancelled
+    session, that person and those sessions, so each is told once (series_mail)."""
+    if not can_host(person, series):
+        raise NotAllowed("Only the hosts of this series can do that.")
+    if series.status is SeriesStatus.ENDED:
+        raise InvalidInput("series", "This series has already ended.")
+    series.status, series.updated_at = SeriesStatus.ENDED, utcnow()
+    told: dict[int, tuple[Person, list[Event]]] = {}
+    for session in coming_sessions(series):
+        if session.is_cancelled:
+            continue
+        change_status(session, "cancel")
+        session.cancel_message = message
+        touch(session, scheduling_changed=True)
+        record_change(session, person, "cancelled", "the series ended")
+        if session.status is not EventStatus.CANCELLED:
+            continue  # held or hidden: nobody could answer it
+        for rsvp in db.session.scalars(select(Rsvp).where(Rsvp.event_id == session.id, Rsvp.status.in_(TOLD))):
+            if rsvp.person is not None:
+                told.setdefault(rsvp.person_id, (rsvp.person, []))[1].append(session)
+    for standing in db.session.scalars(select(StandingAnswer).where(StandingAnswer.series_id == series.id)):
+        db.session.delete(standing)
+    db.session.flush()
+    return told
 
 
 # -- still happening? ------------------------------------------------------------------

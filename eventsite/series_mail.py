@@ -10,7 +10,7 @@ from flask import current_app
 from eventsite.feeds import event_url, feed_token
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.mail import Attachment, external_url, queue_mail
-from eventsite.models import LinkPurpose, Person, RsvpStatus, Series
+from eventsite.models import Event, LinkPurpose, Person, RsvpStatus, Series
 from eventsite.people import mail_link
 from eventsite.rsvps import Answer, waitlist_position
 
@@ -65,6 +65,29 @@ def tell_stopped_coming(series: Series, person: Person, results: list[Answer]) -
         sessions=[result.rsvp.event for result in results],
         series_url=series_url(series),
     )
+
+
+def tell_series_ended(series: Series, told: dict[int, tuple[Person, list[Event]]], message: str) -> None:
+    """One email to each person who had answered a session the end cancelled, with a
+    calendar file that marks those sessions cancelled (same UIDs, so calendars update)."""
+    for person, sessions in told.values():
+        body = calendar_bytes(
+            [FeedEntry(session) for session in sessions],
+            name=series.title,
+            description=f"Cancelled sessions of {series.title}",
+            url_for_event=event_url,
+        )
+        queue_mail(
+            person.email,
+            f"Series ended: {series.title}",
+            "series_ended",
+            attachment=Attachment(f"series-{series.id}-cancelled.ics", "text/calendar", body.decode()),
+            person=person,
+            series=series,
+            sessions=sessions,
+            message=message,
+            series_url=series_url(series),
+        )
 
 
 def ask_still_happening(series: Series) -> None:

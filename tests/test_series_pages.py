@@ -142,7 +142,7 @@ def test_a_host_restarts_a_paused_series_and_others_cannot(app, client, auth, ho
 
     auth.sign_in(stranger.email)
     assert "Restart the series" not in client.get(page(series)).text
-    client.post(f"/series/{series.id}/renew")
+    assert client.post(f"/series/{series.id}/renew").status_code == 403
     db.session.refresh(series)
     assert series.status is SeriesStatus.PAUSED
 
@@ -158,9 +158,45 @@ def test_posts_need_their_csrf_token(app, host):
     app.config["WTF_CSRF_ENABLED"] = True
     series = make_series(host)
     client = app.test_client()
-    for action in ("every-session", "stop-coming", "renew"):
+    for action in ("every-session", "stop-coming", "renew", "end"):
         assert client.post(f"/series/{series.id}/{action}", data={"answer": "going"}).status_code == 400
     assert db.session.scalars(select(Rsvp)).all() == []
+
+
+def test_ending_cancels_every_coming_session_and_tells_each_person_once(app, client, auth, mailbox, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    regular = new_person(email="reg@example.org", name="Reg")
+    auth.sign_in(regular.email)
+    client.post(f"/series/{series.id}/every-session", data={"answer": "going"})
+    auth.sign_out()
+    auth.sign_in(host.email)
+    mailbox.clear()
+
+    response = client.post(f"/series/{series.id}/end", data={"message": "The café has closed"})
+
+    assert response.status_code == 302
+    sessions = sessions_of(series)
+    assert all(session.is_cancelled for session in sessions)
+    assert {session.cancel_message for session in sessions} == {"The café has closed"}
+    [message] = mailbox.to(regular.email)
+    assert message["Subject"] == "Series ended: Coffee morning"
+    assert "The café has closed" in message.get_body(preferencelist=("plain",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    cancelled = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert len(cancelled) == len(sessions)
+    assert {str(vevent["STATUS"]) for vevent in cancelled} == {"CANCELLED"}
+    db.session.refresh(series)
+    assert series.status is SeriesStatus.ENDED
+    assert "This series has ended" in client.get(page(series)).text
+    assert client.post(f"/series/{series.id}/end").status_code == 302  # again: a message, no change
+    assert len(mailbox.to(regular.email)) == 1
+
+
+def test_only_hosts_end_a_series(app, client, auth, host):
+    series = make_series(host)
+    auth.sign_in(new_person(email="stranger@example.org").email)
+    assert client.post(f"/series/{series.id}/end").status_code == 403
+    assert not any(session.is_cancelled for session in sessions_of(series))
 
 
 def test_the_cron_command_extends_asks_and_pauses(app, runner, mailbox, host):

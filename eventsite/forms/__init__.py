@@ -12,7 +12,7 @@ from eventsite.forms.people import (
     PlaceForm,
     RemoveAnswerForm,
 )
-from eventsite.forms.series import EverySessionForm
+from eventsite.forms.series import EndSeriesForm, EverySessionForm
 
 __all__ = [
     "ONLINE",
@@ -22,6 +22,7 @@ __all__ = [
     "CohostForm",
     "DeleteAccountForm",
     "EmailForm",
+    "EndSeriesForm",
     "EventForm",
     "EverySessionForm",
     "FilterForm",

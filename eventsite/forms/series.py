@@ -1,7 +1,7 @@
-"""Series: answering for every session."""
+"""Series: answering for every session, and ending a series."""
 
-from wtforms import SelectField
-from wtforms.validators import InputRequired
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from eventsite.forms.base import BaseForm, choices
 
@@ -13,4 +13,12 @@ class EverySessionForm(BaseForm):
         "Every session",
         choices=lambda: choices([("going", "I'll come to every session"), ("maybe", "Maybe, every session")]),
         validators=[InputRequired("Choose going or maybe.")],
+    )
+
+
+class EndSeriesForm(BaseForm):
+    message = TextAreaField(
+        "Message to people",
+        validators=[Length(max=500)],
+        description="Optional: a line on why, in the email and on each cancelled session's page.",
     )

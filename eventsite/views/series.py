@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 
 from eventsite import series as rules
 from eventsite.attendees import tell_promoted
-from eventsite.errors import DomainError
+from eventsite.errors import DomainError, NotAllowed
 from eventsite.extensions import db
 from eventsite.feeds import subscribe_links
-from eventsite.forms import ActionForm, EverySessionForm
+from eventsite.forms import ActionForm, EndSeriesForm, EverySessionForm
 from eventsite.mail import external_url
 from eventsite.models import RsvpStatus, Series
-from eventsite.series_mail import tell_every_session, tell_stopped_coming
+from eventsite.series_mail import tell_every_session, tell_series_ended, tell_stopped_coming
 from eventsite.series_pages import series_feed, series_page
 from eventsite.views.feeds import calendar_response
 
@@ -41,6 +41,7 @@ def show(series_id, slug=None):
         "series/show.html",
         **series_page(series, current_user),
         every_session=EverySessionForm(),
+        end_form=EndSeriesForm(),
         action=ActionForm(),
         links=subscribe_links(feed),
     )
@@ -99,6 +100,8 @@ def renew(series_id):
         abort(400)
     try:
         made = rules.renew(series, current_user)
+    except NotAllowed:
+        abort(403)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -106,4 +109,26 @@ def renew(series_id):
     db.session.commit()
     added = f" {len(made)} new session{'s' if len(made) != 1 else ''} added." if made else ""
     flash(f"Thanks: the series goes on.{added}", "success")
+    return redirect(series_url(series))
+
+
+@bp.post("/series/<int:series_id>/end")
+@login_required
+def end(series_id):
+    """A host ends the series: its coming sessions are cancelled, everyone told once."""
+    series = load_series(series_id)
+    form = EndSeriesForm()
+    if not form.validate_on_submit():
+        flash("Keep the message under 500 characters.", "error")
+        return redirect(series_url(series))
+    try:
+        told = rules.end_series(series, current_user, form.message.data)
+    except NotAllowed:
+        abort(403)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(series_url(series))
+    tell_series_ended(series, told, form.message.data)
+    db.session.commit()
+    flash(f"The series has ended. We've emailed the {len(told)} people who had answered its sessions.", "success")
     return redirect(series_url(series))
