@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from threading import Lock
 from urllib.parse import quote, urlencode
 
@@ -32,6 +32,7 @@ WINDOW_PAST = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
 CANCELLED_KEPT = timedelta(days=7)  # a cancelled event stays (struck through) this long after it ends
 CACHE_SIZE = 64
+NIGHT_ENDS = time(6)  # a gathering ending by then belongs to the evening before (month view)
 PUBLIC = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
@@ -263,6 +264,43 @@ def _place(event: Event) -> str:
 
 
 # -- the month view -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthEntry:
+    """One event on one day of the month view: the day it starts, or a later day it runs on."""
+
+    event: Event
+    day: date
+
+    @property
+    def starts_here(self) -> bool:
+        return self.day == self.event.local_start.date()
+
+    @property
+    def ends_here(self) -> bool:
+        return self.day == self.event.local_end.date()
+
+
+def last_local_day(event: Event) -> date:
+    """The last day an event runs on, in its own zone. Ending at midnight, or in the small
+    hours (a party until 02:00), it belongs to the day before: only a later start shows it."""
+    end = event.local_end
+    last = end.date() if end.time() > NIGHT_ENDS else end.date() - timedelta(days=1)
+    return max(last, event.local_start.date())
+
+
+def month_entries(events: list[Event], first_day: date, last_day: date) -> dict[date, list[MonthEntry]]:
+    """Each event (in start order) under every day it runs on, in its own zone, from
+    ``first_day`` to ``last_day``: so on each day, what continues comes before what starts."""
+    days: dict[date, list[MonthEntry]] = {}
+    for event in events:
+        last = last_local_day(event)
+        day = max(event.local_start.date(), first_day)
+        while day <= min(last, last_day):
+            days.setdefault(day, []).append(MonthEntry(event, day))
+            day += timedelta(days=1)
+    return days
 
 
 def month_events(filters: EventFilters, first_day: date, last_day: date) -> list[Event]:

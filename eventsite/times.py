@@ -2,7 +2,12 @@
 
 from datetime import UTC, date, datetime, time
 from functools import cache
+from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from wtforms import SelectChoice
+
+REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 
 class NonexistentLocalTime(ValueError):
@@ -11,7 +16,35 @@ class NonexistentLocalTime(ValueError):
 
 @cache
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(name for name in available_timezones() if "/" in name))
+    """Every zone an event may have: region/city names (legacy ones too, so older
+    events stay valid) and UTC; not the bare aliases such as "GB" or "Zulu"."""
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+@cache
+def offered_zones() -> tuple[str, ...]:
+    """The zones people pick from: IANA's zone.tab (the zones in use, one line per country
+    and zone, without legacy aliases such as Asia/Calcutta or US/Pacific) in the regions."""
+    try:
+        table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+        in_use = {line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")}
+    except (ModuleNotFoundError, OSError, IndexError):
+        in_use = set(available_timezones())  # no tzdata package: the regions' names alone
+    names = set(timezone_names())
+    return tuple(sorted(name for name in in_use & names if name.split("/", 1)[0] in REGIONS))
+
+
+def timezone_choices(site_zone: str, current: str | None = None) -> list[SelectChoice]:
+    """The site's zone first, then UTC, then each region's zones in an optgroup. An
+    event's ``current`` zone stays selectable when it is a legacy name (US/Pacific)."""
+    legacy = [current] if current in timezone_names() and current not in offered_zones() else []
+    top = list(dict.fromkeys([site_zone, *legacy, "UTC"]))  # each once, in this order
+    grouped = [
+        SelectChoice(name, name.split("/", 1)[1].replace("_", " "), optgroup=name.split("/", 1)[0])
+        for name in offered_zones()
+        if name not in top
+    ]
+    return [SelectChoice(name, name.replace("_", " ")) for name in top] + grouped
 
 
 def is_timezone(name: str) -> bool:

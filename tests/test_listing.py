@@ -213,7 +213,93 @@ def test_date_to_before_date_from_is_explained(client, four_events):
     response = client.get("/", query_string={"date_from": local_day(5), "date_to": local_day(2)})
 
     assert response.status_code == 200
+    assert '<p class="error" id="date_to-error">“To” must not be before “From”.' in response.text
+
+
+def test_a_reversed_date_range_applies_neither_date_but_the_other_filters_still_apply(client, four_events):
+    # "From" alone would leave only "Online chat"; "To" alone, nothing.
+    query = {"tag": "carers", "date_from": local_day(5), "date_to": local_day(2)}
+
+    response = client.get("/", query_string=query)
+
+    assert response.status_code == 200
     assert "“To” must not be before “From”." in response.text
+    assert listed_titles(response.text) == ["Beeston workshop", "Online chat"]
+
+
+def test_an_invalid_from_date_is_explained_and_the_to_date_still_applies(client, four_events):
+    response = client.get("/", query_string={"date_from": "3000-01-01", "date_to": local_day(4)})
+
+    assert response.status_code == 200
+    assert '<p class="error" id="date_from-error">' in response.text
+    assert '<p class="error" id="date_to-error">' not in response.text
+    assert listed_titles(response.text) == ["Armley workshop", "Beeston workshop"]
+
+
+# -- short addresses: no empty parameters --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        pytest.param("kind=workshop&place=&tag=&date_from=&date_to=", "/?kind=workshop", id="form-as-sent"),
+        pytest.param("tag=carers&place=&kind=workshop&date_to=", "/?tag=carers&kind=workshop", id="order-kept"),
+        pytest.param("kind=&place=&tag=&date_from=&date_to=", "/", id="all-empty"),
+        pytest.param("kind=bogus&tag=+&page=", "/?kind=bogus", id="blank-and-invalid-values"),
+        pytest.param("tag=%23carers&place=", "/?tag=%23carers", id="encoded"),
+    ],
+)
+def test_empty_filter_parameters_redirect_to_the_short_address(client, four_events, query, location):
+    response = client.get(f"/?{query}")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == location
+    assert client.get(location).status_code == 200  # no second redirect: it cannot loop
+
+
+def test_the_short_address_lists_what_the_long_one_asked_for(client, four_events):
+    response = client.get("/?kind=workshop&place=armley&tag=&date_from=&date_to=", follow_redirects=True)
+
+    assert response.status_code == 200
+    assert [(item.status_code, item.headers["Location"]) for item in response.history] == [
+        (302, "/?kind=workshop&place=armley")
+    ]
+    assert listed_titles(response.text) == ["Armley workshop"]
+
+
+def test_month_view_with_empty_parameters_redirects_to_the_short_address(client):
+    response = client.get("/calendar/2031/3?kind=&place=armley&tag=")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/calendar/2031/3?place=armley"
+
+
+def test_the_feed_ignores_empty_parameters_without_a_redirect(client, four_events):
+    whole = client.get("/calendar.ics")
+    response = client.get("/calendar.ics?kind=&place=&tag=")
+
+    assert response.status_code == 200  # calendar apps may not follow a redirect
+    assert response.content_type.startswith("text/calendar")
+    assert response.data == whole.data
+    workshops = client.get("/calendar.ics?kind=workshop&place=&tag=")
+    assert workshops.status_code == 200
+    assert b"Beeston workshop" in workshops.data
+    assert b"Armley walk" not in workshops.data
+
+
+def test_links_on_a_filtered_list_carry_only_the_filters_that_are_on(app, client, make_event):
+    app.config["EVENTS_PER_PAGE"] = 1
+    for day in (1, 2):
+        make_event(title=f"Workshop {day}", kind=EventKind.WORKSHOP, tags=["carers"], starts_local=future_local(day))
+
+    page = client.get("/?kind=workshop&place=&tag=&date_from=&date_to=", follow_redirects=True).text
+
+    queries = [urlsplit(html.unescape(url)).query for url in re.findall(r'(?:href|value)="([^"]*\?[^"]*)"', page)]
+    own = [query for query in queries if "kind=" in query]
+    assert len(own) >= 4, own  # later page, month view, webcal, https (and Google's, encoded)
+    for query in own:
+        assert parse_qs(query, keep_blank_values=True).keys() <= {"kind", "page"}, query
+    assert pagination_link(page, "next") == {"kind": "workshop", "page": "2"}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ grid's styles meets it: each day cell must name its full date ("Monday 1 March")
 and an event counts as shown on a day when its title is in that day's cell.
 """
 
+import calendar as stdlib_calendar
 import html
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -280,6 +281,90 @@ def test_event_on_the_last_day_of_the_grid_in_a_zone_behind_the_site_is_shown(cl
     assert days_showing(page, "Sunset in LA") == [day_text(last)]
 
 
+def grid_days(year: int, month: int) -> list[date]:
+    """Every day the month's grid shows: whole weeks, Monday first."""
+    return [day for week in stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month) for day in week]
+
+
+def test_a_gathering_over_several_days_shows_on_each_saying_it_continues(client, make_event):
+    year, month = month_ahead(2)
+    first, second, last = date(year, month, 10), date(year, month, 11), date(year, month, 12)
+    make_event(title="Weekend retreat", starts_local=at(first, 18), ends_local=at(last, 14))
+
+    page = client.get(month_path(year, month)).text
+
+    assert days_showing(page, "Weekend retreat") == [day_text(first), day_text(second), day_text(last)]
+    assert "18:00 Weekend retreat" in cell_of(page, first)
+    assert "Weekend retreat (continues)" in cell_of(page, second)
+    assert "Weekend retreat (until 14:00)" in cell_of(page, last)
+    assert "18:00" not in cell_of(page, second) + cell_of(page, last)  # the start time only on its first day
+
+
+def test_on_each_day_what_continues_comes_before_what_starts(client, make_event):
+    year, month = month_ahead(2)
+    day = date(year, month, 11)
+    make_event(title="Morning walk", starts_local=at(day, 9))
+    make_event(title="Two-day camp", starts_local=at(day - timedelta(days=1), 18), ends_local=at(day, 16))
+
+    cell = cell_of(client.get(month_path(year, month)).text, day)
+
+    assert cell.index("Two-day camp (until 16:00)") < cell.index("09:00 Morning walk")
+
+
+def test_a_gathering_across_the_end_of_a_month_shows_on_its_days_in_both(client, make_event):
+    year, month = month_ahead(2)
+    last = month_days(year, month)[-1]
+    after = [last + timedelta(days=1), last + timedelta(days=2)]
+    make_event(title="New month festival", starts_local=at(last, 10), ends_local=at(after[1], 12))
+    following = after[0].year, after[0].month
+
+    this_page = client.get(month_path(year, month)).text
+    next_page = client.get(month_path(*following)).text
+
+    expected = [day for day in (last, *after) if day in grid_days(year, month)]
+    assert days_showing(this_page, "New month festival") == [day_text(day) for day in expected]
+    expected = [day for day in (last, *after) if day in grid_days(*following)]
+    assert days_showing(next_page, "New month festival") == [day_text(day) for day in expected]
+    assert "New month festival (continues)" in cell_of(next_page, after[0])
+    assert "New month festival (until 12:00)" in cell_of(next_page, after[1])
+
+
+def test_a_gathering_ending_at_midnight_is_not_on_the_next_day(client, make_event):
+    year, month = month_ahead(2)
+    first, second, third = date(year, month, 5), date(year, month, 6), date(year, month, 7)
+    make_event(title="Two long days", starts_local=at(first, 10), ends_local=at(third, 0))
+    make_event(title="Evening to midnight", starts_local=at(first, 20), ends_local=at(second, 0))
+
+    page = client.get(month_path(year, month)).text
+
+    assert days_showing(page, "Two long days") == [day_text(first), day_text(second)]
+    assert "Two long days (continues)" in cell_of(page, second)  # it runs to the end of the day
+    assert days_showing(page, "Evening to midnight") == [day_text(first)]
+
+
+def test_a_late_night_is_on_its_evening_only(client, make_event):
+    year, month = month_ahead(2)
+    day = date(year, month, 14)
+    make_event(title="Night party", starts_local=at(day, 21), ends_local=at(day + timedelta(days=1), 2))
+
+    page = client.get(month_path(year, month)).text
+
+    assert days_showing(page, "Night party") == [day_text(day)]
+
+
+def test_a_long_gathering_in_another_zone_follows_its_own_dates(client, make_event):
+    # 09:00 on the 10th to 20:00 on the 11th in Tokyo: from London it ends on the 11th at
+    # noon and starts on the 10th at midnight; the page follows Tokyo's dates.
+    year, month = month_ahead(2)
+    first, last = date(year, month, 10), date(year, month, 11)
+    make_event(title="Tokyo summit", starts_local=at(first, 9), ends_local=at(last, 20), timezone="Asia/Tokyo")
+
+    page = client.get(month_path(year, month)).text
+
+    assert days_showing(page, "Tokyo summit") == [day_text(first), day_text(last)]
+    assert "Tokyo summit (until 20:00)" in cell_of(page, last)
+
+
 @pytest.fixture
 def filtered_month(make_event, make_place):
     """Three events in one month, each set apart by one filter."""
@@ -391,6 +476,8 @@ def test_month_queries_do_not_grow_with_the_number_of_events(app, client, make_e
                 venue_name="The Hall",
                 tags=[f"tag{number % 3}"],
                 starts_local=at(date(year, month, 1 + number % 28), 9 + number // 28),
+                # Every third runs over three days, so it shows on each: no more queries for that.
+                ends_local=at(date(year, month, 1 + number % 28), 11) + timedelta(days=2 * (number % 3 == 0)),
             )
             if number % 5 == 0:
                 event.status = EventStatus.CANCELLED

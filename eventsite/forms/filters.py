@@ -19,6 +19,8 @@ from eventsite.forms.base import (
 from eventsite.listing import EventFilters
 from eventsite.text import normalise_tag
 
+REVERSED_RANGE = "“To” must not be before “From”."
+
 
 def plausible_date(form, field) -> None:
     if field.data and not date(2000, 1, 1) <= field.data <= date(2999, 12, 31):
@@ -42,9 +44,12 @@ class FilterForm(BaseForm):
         self.place.choices = place_choices("Anywhere", places)
 
     def to_filters(self) -> EventFilters:
-        """The filters whose values are valid; each invalid one shows its message instead."""
+        """The filters whose values are valid; each invalid one shows its message instead.
+        A reversed date range applies neither end: "from" alone would list other days than asked."""
         self.validate()
         value = {field.name: None if field.errors else field.data for field in self}
+        if REVERSED_RANGE in self.date_to.errors:
+            value["date_from"] = None
         place = (value["place"] or "").strip()
         return EventFilters(
             kind=KINDS_BY_VALUE.get(value["kind"]),
@@ -66,5 +71,6 @@ class FilterForm(BaseForm):
         return {name: value for name, value in args.items() if value}
 
     def validate_date_to(self, field) -> None:
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("“To” must not be before “From”.")
+        after = self.date_from.data if not self.date_from.errors else None  # an invalid "from" is explained already
+        if field.data and after and field.data < after:
+            raise ValidationError(REVERSED_RANGE)

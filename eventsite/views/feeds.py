@@ -11,6 +11,7 @@ from eventsite.feeds import (
     Feed,
     google_add_url,
     is_known_tag,
+    month_entries,
     month_events,
     outlook_add_url,
     person_for_feed_token,
@@ -20,8 +21,9 @@ from eventsite.feeds import (
     subscribe_links,
 )
 from eventsite.forms import FilterForm
-from eventsite.listing import EventFilters, by_local_day, places
+from eventsite.listing import EventFilters, places
 from eventsite.mail import external_url
+from eventsite.views.main import redirect_without_empty_args
 
 bp = Blueprint("feeds", __name__)
 FEED_FILTERS = ("kind", "place", "tag")
@@ -93,9 +95,12 @@ def month(year=None, month=None):
         year, month = today.year, today.month
     if not (2000 <= year <= 2999 and 1 <= month <= 12):
         abort(404)
+    if shorter := redirect_without_empty_args():
+        return shorter
     weeks = stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     form = FilterForm(request.args, places=places())
-    events = month_events(form.to_filters(), weeks[0][0], weeks[-1][-1])
+    shown = (weeks[0][0], weeks[-1][-1])
+    events = month_events(form.to_filters(), *shown)
     first = date(year, month, 1)
     previous = first - timedelta(days=1)
     following = first + timedelta(days=32)
@@ -104,7 +109,7 @@ def month(year=None, month=None):
         form=form,
         first=first,
         weeks=weeks,
-        days=dict(by_local_day(events)),
+        days=month_entries(events, *shown),
         previous=(previous.year, previous.month),
         following=(following.year, following.month),
         today=today,

@@ -1,6 +1,8 @@
 """The public list of gatherings, and the load balancer's health check."""
 
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,9 +16,23 @@ bp = Blueprint("main", __name__)
 bp.app_template_filter("host_name")(host_name)
 
 
+def redirect_without_empty_args():
+    """A GET form sends its empty fields too (?kind=workshop&place=&tag=): send the browser
+    to the same address without them, the others in their order, so addresses people share
+    stay short. None when there is nothing to drop (so it cannot loop)."""
+    pairs = list(request.args.items(multi=True))
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) == len(pairs):
+        return None
+    query = f"?{urlencode(kept)}" if kept else ""
+    return redirect(url_for(request.endpoint, **request.view_args) + query, 302)
+
+
 @bp.get("/")
 def index():
     """Upcoming gatherings, grouped by day, with combinable filters."""
+    if shorter := redirect_without_empty_args():
+        return shorter
     all_places = places()
     form = FilterForm(request.args, places=all_places)
     filters = form.to_filters()
@@ -33,6 +49,7 @@ def index():
         days=by_local_day(page.items),
         attendance=attendance_by_event(page.items),
         feed_args=form.feed_args(),
+        page_args={name: value for name, value in request.args.items() if name != "page"},
         filtered=any(request.args.get(name) for name in ("kind", "place", "tag", "date_from", "date_to")),
     )
 
