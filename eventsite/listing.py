@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
@@ -26,6 +26,10 @@ class EventFilters:
     tag: str = ""  # a tag's name
     date_from: date | None = None
     date_to: date | None = None
+    series: str = ""  # "": a series shows its next session; ONLY_SERIES; EVERY_SESSION
+
+
+ONLY_SERIES, EVERY_SESSION = "only", "every"
 
 
 def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None = None):
@@ -36,24 +40,44 @@ def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None =
         Event.starts_at > now - MAX_LENGTH,
         Event.ends_at > now,
     )
-    return apply_filters(query, filters, zone).order_by(Event.starts_at, Event.id)
+    query = apply_filters(query, filters, zone)
+    if filters.series == ONLY_SERIES:
+        query = query.where(Event.series_id.is_not(None))
+    if filters.series != EVERY_SESSION:
+        query = query.where(_next_of_its_series(filters, zone, now))
+    return query.order_by(Event.starts_at, Event.id)
 
 
-def apply_filters(query, filters: EventFilters, zone: ZoneInfo):
-    """Narrow an Event query by kind, place (or online), tag and local dates."""
+def _next_of_its_series(filters: EventFilters, zone: ZoneInfo, now: datetime):
+    """A one-off, or a session with no earlier live session of its series that the filters
+    would list: a weekly series takes one slot, not the whole page. (Its skipped sessions
+    before the next one still show, marked cancelled.)"""
+    earlier = aliased(Event)
+    sooner = or_(earlier.starts_at < Event.starts_at, and_(earlier.starts_at == Event.starts_at, earlier.id < Event.id))
+    query = select(earlier.id).where(
+        earlier.series_id == Event.series_id,
+        earlier.status == EventStatus.PUBLISHED,
+        earlier.ends_at > now,
+        sooner,
+    )
+    return or_(Event.series_id.is_(None), ~exists(apply_filters(query, filters, zone, earlier)))
+
+
+def apply_filters(query, filters: EventFilters, zone: ZoneInfo, entity=Event):
+    """Narrow an Event query (or one on an alias of Event) by kind, place (or online), tag and local dates."""
     if filters.kind:
-        query = query.where(Event.kind == filters.kind)
+        query = query.where(entity.kind == filters.kind)
     if filters.online:
-        query = query.where(Event.is_online)
+        query = query.where(entity.is_online)
     if filters.place:
-        query = query.where(Event.place.has(Place.slug == filters.place))
+        query = query.where(entity.place.has(Place.slug == filters.place))
     if filters.tag:
-        query = query.where(Event.tags.any(Tag.name == filters.tag))
+        query = query.where(entity.tags.any(Tag.name == filters.tag))
     if filters.date_from:
-        query = query.where(Event.ends_at > start_of_local_day(filters.date_from, zone))
+        query = query.where(entity.ends_at > start_of_local_day(filters.date_from, zone))
     if filters.date_to:
         day_after = filters.date_to + timedelta(days=1)
-        query = query.where(Event.starts_at < start_of_local_day(day_after, zone))
+        query = query.where(entity.starts_at < start_of_local_day(day_after, zone))
     return query
 
 
@@ -78,6 +102,7 @@ def upcoming_page(filters: EventFilters, zone: ZoneInfo, number: int, per_page: 
             selectinload(Event.place),
             selectinload(Event.tags),
             selectinload(Event.hosts).joinedload(EventHost.person),
+            selectinload(Event.series),
         )
         .offset((number - 1) * per_page)
         .limit(per_page + 1)  # one more tells whether there is a next page

@@ -260,3 +260,35 @@ def test_the_series_feed_has_each_session_as_its_own_event_across_the_clocks_cha
     # Revalidation answers 304.
     again = client.get(f"/series/{series.id}.ics", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+# -- the list of gatherings ---------------------------------------------------------------
+
+
+def listed(client, query: str = "") -> list[int]:
+    html = client.get(f"/{query}").text
+    return [int(found) for found in re.findall(r'<h3><a href="/events/(\d+)-', html)]
+
+
+def test_a_series_takes_one_slot_on_the_list_unless_every_session_is_asked_for(app, client, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    one_off = new_event(host=host, title="Values-based leadership", starts_local=future_local(days=4))
+    first, second, third = sessions_of(series)[:3]
+
+    assert listed(client) == [first.id, one_off.id]
+    assert "every session of “Coffee morning”" in client.get("/").text
+    assert listed(client, "?series=only") == [first.id]
+    assert listed(client, "?series=every")[:4] == [first.id, one_off.id, second.id, third.id]
+
+    # Skipped this week: the cancelled session shows, and so does the next one that happens.
+    change_status(first, "cancel")
+    db.session.commit()
+    assert listed(client)[:3] == [first.id, one_off.id, second.id]
+    assert third.id not in listed(client)
+
+
+def test_a_date_filter_shows_the_series_next_session_in_that_range(app, client, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    third = sessions_of(series)[2]
+    day = third.local_start.date().isoformat()
+    assert listed(client, f"?date_from={day}&date_to={day}") == [third.id]

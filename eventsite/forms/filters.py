@@ -13,10 +13,11 @@ from eventsite.forms.base import (
     KINDS_BY_VALUE,
     ONLINE,
     BaseForm,
+    choices,
     kind_choices,
     place_choices,
 )
-from eventsite.listing import EventFilters
+from eventsite.listing import EVERY_SESSION, ONLY_SERIES, EventFilters
 from eventsite.text import normalise_tag
 
 REVERSED_RANGE = "“To” must not be before “From”."
@@ -38,6 +39,13 @@ class FilterForm(BaseForm):
     tag = StringField("Tag", validators=[Optional(), Length(max=40)])
     date_from = DateField("From", validators=[Optional(), plausible_date])
     date_to = DateField("To", validators=[Optional(), plausible_date])
+    series = SelectField(
+        "Series",
+        choices=lambda: choices(
+            [("", "The next session of each"), (ONLY_SERIES, "Series only"), (EVERY_SESSION, "Every session")]
+        ),
+        validators=[Optional()],
+    )
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +66,7 @@ class FilterForm(BaseForm):
             tag=normalise_tag(value["tag"] or ""),
             date_from=value["date_from"],
             date_to=value["date_to"],
+            series=value["series"] or "",
         )
 
     def feed_args(self) -> dict[str, str]:

@@ -50,7 +50,7 @@ def index():
         attendance=attendance_by_event(page.items),
         feed_args=form.feed_args(),
         page_args={name: value for name, value in request.args.items() if name != "page"},
-        filtered=any(request.args.get(name) for name in ("kind", "place", "tag", "date_from", "date_to")),
+        filtered=any(request.args.get(name) for name in ("kind", "place", "tag", "date_from", "date_to", "series")),
     )
 
 
