@@ -292,3 +292,20 @@ def test_a_date_filter_shows_the_series_next_session_in_that_range(app, client, 
     third = sessions_of(series)[2]
     day = third.local_start.date().isoformat()
     assert listed(client, f"?date_from={day}&date_to={day}") == [third.id]
+
+
+def test_the_month_view_shows_every_session_marked_as_part_of_a_series(app, client, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    first = sessions_of(series)[0]
+    start = first.local_start
+    # The grid runs from the Monday on or before the 1st to the Sunday after the month's end.
+    first_day = start.date().replace(day=1)
+    grid_start = first_day - timedelta(days=first_day.weekday())
+    last_day = (first_day + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    grid_end = last_day + timedelta(days=6 - last_day.weekday())
+    shown = [s for s in sessions_of(series) if grid_start <= s.local_start.date() <= grid_end]
+
+    html = client.get(f"/calendar/{start.year}/{start.month}").text
+
+    assert html.count("part of a series") == len(shown)
+    assert all(f'href="/events/{session.id}-' in html for session in shown)
