@@ -1,6 +1,7 @@
 """The series page, "every session", "stop coming", "still happening" and the series feed,
 through HTTP; the feed read back by independent parsers."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -12,11 +13,13 @@ from sqlalchemy import select
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
+from eventsite.feeds import feed_token
 from eventsite.lifecycle import change_status
 from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus, SeriesStatus
 from eventsite.recurrence import RepeatRule, Repeats
 from eventsite.series import start_series
 from tests.conftest import future_local, new_event, new_person, statements_for
+from tests.test_feeds import HAS_ICAL_JS, NODE, iso, read_with_ical_js
 
 MONTHLY = RepeatRule(Repeats.MONTHLY_ON_DATE)
 
@@ -257,6 +260,17 @@ def test_the_series_feed_has_each_session_as_its_own_event_across_the_clocks_cha
     assert sorted(v.dtstart.value for v in parsed.vevent_list) == [s.starts_at for s in sessions]
     expanded = recurring_ical_events.of(calendar).between(utcnow() - timedelta(days=1), utcnow() + timedelta(days=400))
     assert sorted(e.decoded("DTSTART") for e in expanded) == [s.starts_at for s in sessions]
+    # Thunderbird's parser too: every instant, status and sequence.
+    if HAS_ICAL_JS and NODE:
+        read = {found["uid"]: found for found in read_with_ical_js(body)}
+        for session in sessions:
+            found = read[f"event-{session.id}@eventsite.test"]
+            assert (found["start"], found["end"]) == (iso(session.starts_at), iso(session.ends_at))
+            assert found["zone"] == "Europe/London"
+            assert found["sequence"] == session.sequence
+        assert read[f"event-{skipped.id}@eventsite.test"]["status"] == "CANCELLED"
+    elif os.environ.get("EVENTSITE_NO_SKIP"):
+        pytest.fail("ical.js is needed here: run `npm ci`")
     # Revalidation answers 304.
     again = client.get(f"/series/{series.id}.ics", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
@@ -309,3 +323,20 @@ def test_the_month_view_shows_every_session_marked_as_part_of_a_series(app, clie
 
     assert html.count("part of a series") == len(shown)
     assert all(f'href="/events/{session.id}-' in html for session in shown)
+
+
+def test_every_session_lands_in_the_person_s_own_feed_and_a_skipped_one_shows_cancelled(app, client, auth, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    regular = new_person(email="reg@example.org", name="Reg")
+    auth.sign_in(regular.email)
+    client.post(f"/series/{series.id}/every-session", data={"answer": "going"})
+    auth.sign_out()
+    skipped = sessions_of(series)[1]
+    auth.sign_in(host.email)
+    client.post(f"/events/{skipped.id}/cancel", data={"message": "Room booked"})
+
+    feed = client.get(f"/feeds/{feed_token(regular)}.ics")
+
+    vevents = {str(v["UID"]): v for v in Calendar.from_ical(feed.get_data()).walk("VEVENT")}
+    assert {f"event-{s.id}@eventsite.test" for s in sessions_of(series)} <= set(vevents)
+    assert str(vevents[f"event-{skipped.id}@eventsite.test"]["STATUS"]) == "CANCELLED"
