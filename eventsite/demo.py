@@ -7,12 +7,14 @@ runs on the same day give the same site. RSVPs respect capacity (nobody is
 
 import random
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, insert, select
 
 from eventsite.database import utcnow
+from eventsite.demo_network import CINEMA_CLUB, CINEMA_NIGHTS, GATHERINGS, VENUES, Gathering
 from eventsite.extensions import db
 from eventsite.lifecycle import change_status
 from eventsite.models import (
@@ -28,44 +30,48 @@ from eventsite.models import (
     Tag,
     event_tags,
 )
+from eventsite.recurrence import RepeatRule, Repeats, weeks_of_month
+from eventsite.series import sessions_of, start_series
 from eventsite.text import render_markdown, slugify, summary_text
 from eventsite.times import local_to_utc
 
 PLACES = ["Armley", "Beeston", "Chapeltown", "City Centre", "Harehills", "Headingley", "Holbeck", "Seacroft"]
 TAGS = ["frailty", "zero-suicide", "dementia", "social-prescribing", "carers", "housing",
-        "mental-health", "brew-and-biscuits", "loneliness", "young-people", "co-production"]  # fmt: skip
+        "mental-health", "brew-and-biscuits", "loneliness", "young-people", "co-production",
+        "leadership", "digital-skills", "neighbourhoods", "green-spaces"]  # fmt: skip
 FIRST = ["Amira", "Ben", "Chloe", "Dev", "Ewa", "Femi", "Grace", "Hassan", "Isla", "Jamal", "Kate",
          "Liam", "Maya", "Nadia", "Owen", "Priya", "Rhys", "Sana", "Tom", "Uma", "Wes", "Yusuf", "Zoe"]  # fmt: skip
 LAST = ["Ahmed", "Brown", "Clarke", "Davies", "Evans", "Fraser", "Green", "Hussain", "Jones", "Khan",
         "Lewis", "Murphy", "Nowak", "Okafor", "Patel", "Roberts", "Singh", "Taylor", "Walsh", "Wright"]  # fmt: skip
-VENUES = {
-    EventKind.PUB_COFFEE: ["The Kirkstall Arms, back room", "Café Nova", "The Brew House", "Bean There Café"],
-    EventKind.WORKSHOP: ["Community Hub, Room 2", "St Luke's Church Hall", "The Old Library"],
-    EventKind.CINEMA_CLUB: ["Hyde Park Picture House"],
-    EventKind.PARTY: ["Community Hub, Main Hall", "The Allotment Pavilion"],
-    EventKind.WALK: ["Meet at the park gates"],
-    EventKind.OTHER: ["Neighbourhood Centre"],
+# When each sort of gathering starts (earliest and latest start, local time), and which suit
+# which kind: the one rule the demo's times follow (tests/test_demo.py checks it).
+SLOTS = {
+    "coffee": (time(10, 0), time(11, 30)),
+    "morning": (time(9, 30), time(11, 0)),
+    "lunchtime": (time(12, 0), time(13, 0)),
+    "afternoon": (time(13, 30), time(15, 30)),
+    "evening": (time(17, 30), time(20, 0)),
 }
-TITLES = {
-    EventKind.PUB_COFFEE: ["Brew and biscuits: meet someone from another sector", "Carers' coffee morning",
-                           "Pub chat: housing and health", "Social prescribers' catch-up"],
-    EventKind.WORKSHOP: ["Frailty: spotting it early", "Zero suicide: talking about it safely",
-                         "Co-producing services with patients", "Dementia-friendly spaces"],
-    EventKind.PARTY: ["Social evening for the whole network", "Volunteers' thank-you party"],
-    EventKind.WALK: ["Walk and talk round the park", "Health walk for newcomers"],
-    EventKind.ONLINE_SESSION: ["Online: loneliness in winter", "Online: what works in discharge planning",
-                               "Online lunch-and-learn: benefits advice"],
-    EventKind.OTHER: ["Open conversation: young people's mental health", "Ideas swap"],
-}  # fmt: skip
-DESCRIPTION = (
-    "An informal get-together: no agenda, no slides, no action plan.\n\n"
-    "Come as you are, whatever your role: **NHS staff, social workers, GPs, voluntary groups, "
-    "housing officers and patients** all meet as equals.\n\n"
-    "- Tea, coffee and biscuits on us\n- Bring a friend or colleague\n"
-)
-# Rendered once, as eventsite.events does when a description is saved.
-DESCRIPTION_HTML = str(render_markdown(DESCRIPTION))
-SUMMARY = summary_text(DESCRIPTION)
+KIND_SLOTS = {
+    EventKind.PUB_COFFEE: ("coffee", "lunchtime", "evening"),
+    EventKind.WORKSHOP: ("morning", "afternoon"),
+    EventKind.CINEMA_CLUB: ("evening",),
+    EventKind.PARTY: ("afternoon", "evening"),
+    EventKind.WALK: ("morning", "afternoon"),
+    EventKind.ONLINE_SESSION: ("lunchtime", "evening"),
+    EventKind.OTHER: ("morning", "afternoon", "evening"),
+}
+
+
+def start_suits_kind(kind: EventKind, start: time) -> bool:
+    """A coffee morning starts between 10:00 and 11:30, a social evening 17:30 to 20:00, ..."""
+    return any(SLOTS[slot][0] <= start <= SLOTS[slot][1] for slot in KIND_SLOTS[kind])
+
+
+@cache
+def _rendered(description: str) -> tuple[str, str]:
+    """The HTML and summary of a description, made once, as eventsite.events does when one is saved."""
+    return str(render_markdown(description)), summary_text(description)
 
 
 def has_events() -> bool:
@@ -76,16 +82,24 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def _local(day_offset: int, hour: int, minute: int = 0) -> datetime:
+def _local(day_offset: int, start: time) -> datetime:
     zone = _zone()
     day = datetime.now(zone).date() + timedelta(days=day_offset)
-    return local_to_utc(datetime.combine(day, time(hour, minute)), zone)
+    return local_to_utc(datetime.combine(day, start), zone)
+
+
+def _start_in(rng: random.Random, slot: str) -> time:
+    """A start on the hour or half hour within the slot."""
+    earliest, latest = SLOTS[slot]
+    first, last = earliest.hour * 60 + earliest.minute, latest.hour * 60 + latest.minute
+    minutes = rng.randrange(first, last + 1, 30)
+    return time(minutes // 60, minutes % 60)
 
 
 def seed_network() -> str:
     """About 40 gatherings over three months, of every kind, with people and RSVPs."""
     rng = random.Random(2026)
-    places = [Place(name=name, slug=slugify(name)) for name in PLACES]
+    places = {name: Place(name=name, slug=slugify(name)) for name in PLACES}
     tags = {name: Tag(name=name) for name in TAGS}
     people = [
         Person(email=f"{first.lower()}.{last.lower()}@example.org", name=f"{first} {last}", email_confirmed_at=utcnow())
@@ -93,65 +107,99 @@ def seed_network() -> str:
     ]
     people = list({person.email: person for person in people}.values())
     steward = Person(email="steward@example.org", name="Sam Steward", is_steward=True, email_confirmed_at=utcnow())
-    db.session.add_all([*places, *tags.values(), *people, steward])
-    events = [_cinema_club(month, places, tags, people[0]) for month in range(3)]
-    kinds = [kind for kind in EventKind if kind is not EventKind.CINEMA_CLUB]
-    for number in range(37):
-        kind = kinds[number % len(kinds)]
-        events.append(_gathering(rng, number, kind, places, tags, people))
+    db.session.add_all([*places.values(), *tags.values(), *people, steward])
+    cinema = _cinema_club(places, tags, people[0])
+    events = [cinema]
+    for number, gathering in enumerate(GATHERINGS):
+        day = 1 + (number * 89) // len(GATHERINGS)
+        events.append(_gathering(rng, day, gathering, places, tags, people))
     db.session.add_all(events)
     db.session.flush()
-    _rsvp_demo(rng, events, people)
     for event in events[5::9]:
-        change_status(event, "cancel")
-        event.cancel_message = "Sorry: the venue is closed that day. We will set a new date soon."
-        event.sequence = 1
-    return f"Demo network: {len(events)} gatherings, {len(people) + 1} people, {len(places)} places."
+        if event.title not in REPEATED:
+            change_status(event, "cancel")
+            event.cancel_message = "Sorry: the venue is closed that day. We will set a new date soon."
+            event.sequence = 1
+    sessions = _series_demo(cinema, events)
+    _rsvp_demo(rng, [*events, *sessions], people)
+    total = len(events) + len(sessions)
+    return f"Demo network: {total} gatherings (3 series), {len(people) + 1} people, {len(places)} places."
 
 
-def _cinema_club(month: int, places, tags, host: Person) -> Event:
-    starts_at = _local(10 + 28 * month, 19)
+# Gatherings that run again, by title: how they repeat, and how many weeks ago the first was.
+REPEATED = {
+    "Carers' coffee morning": (RepeatRule(Repeats.WEEKLY), 3),
+    "How to be a change agent": (RepeatRule(Repeats.FORTNIGHTLY, count=3), 0),
+}
+
+
+def _series_demo(cinema: Event, events: list[Event]) -> list[Event]:
+    """The monthly cinema club (on the same weekday of each month, two sessions past), a weekly
+    coffee morning and a workshop run three times: the sessions made, besides the first ones."""
+    made = []
+    week = weeks_of_month(cinema.local_start.date())[0]
+    made += sessions_of(start_series(cinema, RepeatRule(Repeats.MONTHLY_ON_WEEKDAY, week_of_month=week)))[1:]
+    coming = [session for session in made if session.starts_at > utcnow()]
+    for session, description in zip(coming, CINEMA_NIGHTS, strict=False):  # each month its own films
+        session.description = description
+        session.description_html, session.summary = _rendered(description)
+    for event in events:
+        if event.title in REPEATED:
+            rule, weeks_ago = REPEATED[event.title]
+            event.starts_at, event.ends_at = (
+                moment - timedelta(weeks=weeks_ago) for moment in (event.starts_at, event.ends_at)
+            )
+            made += sessions_of(start_series(event, rule))[1:]
+    return made
+
+
+def _cinema_club(places, tags, host: Person) -> Event:
+    """The first session of the monthly cinema club, two months ago (eventsite.series makes the rest)."""
+    name, place, address = VENUES["northern-lights"]
     return _event(
-        title="Cinema club: films about care, and a chat after",
+        title="TED-talk cinema club: films about care, and a chat after",
         kind=EventKind.CINEMA_CLUB,
-        starts_at=starts_at,
+        starts_at=_local(-45, time(19)),
         length=timedelta(hours=3),
-        place=places[5],
-        venue_name=VENUES[EventKind.CINEMA_CLUB][0],
-        address="73 Brudenell Road, Leeds LS6 1JD",
+        place=places[place],
+        venue_name=name,
+        address=address,
         capacity=12,
         host=host,
         tags=[tags["loneliness"], tags["mental-health"]],
         access_features=["step-free", "hearing-loop", "accessible-toilet"],
         cost="£3 (free if that's hard)",
+        description=CINEMA_CLUB,
     )
 
 
-def _gathering(rng: random.Random, number: int, kind: EventKind, places, tags, people) -> Event:
-    online = kind is EventKind.ONLINE_SESSION
-    place = None if online else rng.choice(places)
+def _gathering(rng: random.Random, day: int, gathering: Gathering, places, tags, people) -> Event:
+    if gathering.slot not in KIND_SLOTS[gathering.kind]:
+        raise ValueError(f"{gathering.title!r}: a {gathering.kind.label} does not start in the {gathering.slot}")
+    online = not gathering.venue
+    name, place, address = ("", "", "") if online else VENUES[gathering.venue]
     return _event(
-        title=rng.choice(TITLES[kind]),
-        kind=kind,
-        starts_at=_local(1 + (number * 89) // 37, rng.choice([10, 12, 14, 18, 19]), rng.choice([0, 30])),
-        length=timedelta(hours=rng.choice([1, 2, 2, 3])),
-        place=place,
-        venue_name="" if online else rng.choice(VENUES[kind]),
-        address=""
-        if online
-        else f"{rng.randint(1, 120)} {rng.choice(['Church', 'Station', 'Park', 'Mill'])} Street, Leeds",
-        online_url="https://meet.example.org/" + slugify(TITLES[kind][0]) if online else "",
+        title=gathering.title,
+        kind=gathering.kind,
+        starts_at=_local(day, _start_in(rng, gathering.slot)),
+        length=timedelta(hours=gathering.hours),
+        place=None if online else places[place],
+        venue_name=name,
+        address=address,
+        online_url=f"https://meet.example.org/{slugify(gathering.title)}" if online else "",
         capacity=rng.choice([None, None, 8, 12, 20, 30]),
         max_guests=rng.choice([0, 0, 1, 2]),
         min_going=rng.choice([None, None, None, 4, 6]),
         host=rng.choice(people),
-        tags=[tags[name] for name in rng.sample(TAGS, rng.randint(1, 3))],
+        tags=[tags[name] for name in gathering.tags],
         access_features=rng.sample(sorted(ACCESS_FEATURES), rng.randint(0, 3)),
         cost="Free",
+        description=gathering.description,
     )
 
 
-def _event(*, host: Person, tags, length: timedelta, starts_at: datetime, place, **fields) -> Event:
+def _event(*, host: Person, tags, length: timedelta, starts_at: datetime, place, description: str, **fields) -> Event:
+    description_html, summary = _rendered(description)
     event = Event(
         status=EventStatus.PUBLISHED,
         starts_at=starts_at,
@@ -159,9 +207,9 @@ def _event(*, host: Person, tags, length: timedelta, starts_at: datetime, place,
         timezone=current_app.config["TIMEZONE"],
         place=place,
         is_online=place is None,
-        description=DESCRIPTION,
-        description_html=DESCRIPTION_HTML,
-        summary=SUMMARY,
+        description=description,
+        description_html=description_html,
+        summary=summary,
         created_by=host,
         published_at=utcnow(),
         tags=tags,
@@ -173,7 +221,8 @@ def _event(*, host: Person, tags, length: timedelta, starts_at: datetime, place,
 
 def _rsvp_demo(rng: random.Random, events: list[Event], people: list[Person]) -> None:
     """Everyone answers a few events; capacity-limited events fill up and keep a waitlist
-    (in answer order, as the real rules would leave them)."""
+    (in answer order, as the real rules would leave them), and those enough people are going
+    to have gone ahead."""
     for event in events:
         answering = rng.sample(people, rng.randint(3, min(len(people), 25)))
         going, waiting = 0, False
@@ -188,7 +237,15 @@ def _rsvp_demo(rng: random.Random, events: list[Event], people: list[Person]) ->
                     rsvp.status, rsvp.waitlisted_at, waiting = RsvpStatus.WAITLISTED, answered_at, True
                 else:
                     going += 1 + rsvp.guests
+                    _note_threshold(event, going, answered_at)
             db.session.add(rsvp)
+
+
+def _note_threshold(event: Event, going: int, answered_at: datetime) -> None:
+    """Mark when enough were going, as eventsite.rsvps would have: else the next answer
+    of any kind would email "It's on" to everyone going."""
+    if event.min_going is not None and event.threshold_reached_at is None and going >= event.min_going:
+        event.threshold_reached_at = answered_at
 
 
 def seed_bulk(events: int, people: int, rsvps: int, seed: int = 5000) -> str:
@@ -247,6 +304,8 @@ def _bulk_event(rng: random.Random, now: datetime, place_ids, person_ids, capaci
     online = kind is EventKind.ONLINE_SESSION
     starts_at = now + timedelta(hours=rng.randint(-24 * 30, 24 * 365))
     cancelled = rng.random() < 0.05
+    description = GATHERINGS[number % len(GATHERINGS)].description  # with thousands, they repeat
+    description_html, summary = _rendered(description)
     return {
         "title": f"{kind.label} number {number}",
         "kind": kind,
@@ -261,9 +320,9 @@ def _bulk_event(rng: random.Random, now: datetime, place_ids, person_ids, capaci
         "is_online": online,
         "online_url": f"https://meet.example.org/{number}" if online else "",
         "capacity": capacity,
-        "description": DESCRIPTION,
-        "description_html": DESCRIPTION_HTML,
-        "summary": SUMMARY,
+        "description": description,
+        "description_html": description_html,
+        "summary": summary,
         "access_features": [],
         "created_by_id": rng.choice(person_ids),
         "published_at": datetime(2026, 1, 1, tzinfo=UTC),

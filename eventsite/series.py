@@ -146,6 +146,11 @@ def _new_session(series: Series, template: Event, day: date) -> Event:
     return session
 
 
+def sessions_of(series: Series) -> list[Event]:
+    """Every session made so far, in order (the first included)."""
+    return list(db.session.scalars(select(Event).where(Event.series_id == series.id).order_by(Event.starts_at)))
+
+
 def coming_sessions(series: Series, now: datetime | None = None) -> list[Event]:
     """Sessions that have not started, in order, cancelled ones included."""
     query = select(Event).where(Event.series_id == series.id, Event.starts_at > (now or utcnow()))
