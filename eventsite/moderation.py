@@ -19,7 +19,8 @@ from eventsite.history import record_change, touch
 from eventsite.lifecycle import change_status
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import Event, EventStatus, Person, Place, Report
-from eventsite.rsvps import fill_open_seats
+from eventsite.rsvps import fill_open_seats, locked_event
+from eventsite.series import follow_session
 from eventsite.text import render_markdown, slugify, summary_text
 
 MODERATION_MODES = ("open", "newcomers", "all")
@@ -37,6 +38,12 @@ def needs_review(person: Person, mode: str) -> bool:
     if mode == "newcomers":
         return is_newcomer(person)
     return True
+
+
+def waits_for_steward(person: Person) -> bool:
+    """Whether this person's proposal, once confirmed, waits for a steward in the site's mode
+    (so the confirmation email and button say what will really happen)."""
+    return needs_review(person, current_app.config["MODERATION"])
 
 
 def publish_or_hold(event: Event, proposer: Person, mode: str) -> None:
@@ -92,9 +99,11 @@ def approve(event: Event, steward: Person) -> None:
     """Publish a held event (as cancelled, if its hosts cancelled it meanwhile), or
     keep a reported one up; its reports are closed."""
     _require_steward(steward)
-    was_held = change_status(event, "approve") is EventStatus.HELD
+    before = change_status(event, "approve")
+    was_held = before is EventStatus.HELD
     if was_held:
         touch(event, scheduling_changed=False)
+        follow_session(event, "approve", before)
     _resolve_reports(event, steward)
     record_change(event, steward, "approved by a steward")
     if was_held and not event.is_cancelled:  # a gathering its hosts cancelled meanwhile is not "live"
@@ -103,9 +112,11 @@ def approve(event: Event, steward: Person) -> None:
 
 def hide(event: Event, steward: Person) -> None:
     _require_steward(steward)
-    if change_status(event, "hide") is EventStatus.HIDDEN:
+    before = change_status(event, "hide")
+    if before is EventStatus.HIDDEN:
         return
     touch(event, scheduling_changed=True)
+    follow_session(event, "hide", before)
     _resolve_reports(event, steward)
     record_change(event, steward, "hidden by a steward")
 
@@ -114,8 +125,10 @@ def restore(event: Event, steward: Person) -> None:
     """Put a hidden event back (cancelled, if it was: hiding never un-cancels a gathering).
     ``event`` comes from ``locked_event``: places a host opened meanwhile are filled now."""
     _require_steward(steward)
-    change_status(event, "restore")
+    before = change_status(event, "restore")
     touch(event, scheduling_changed=True)
+    for other in follow_session(event, "restore", before):
+        tell_promoted(fill_open_seats(locked_event(other.id)))
     record_change(event, steward, "restored by a steward")
     tell_promoted(fill_open_seats(event))  # nobody, if it is restored as cancelled
 

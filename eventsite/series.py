@@ -157,6 +157,27 @@ def coming_sessions(series: Series, now: datetime | None = None) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.starts_at)))
 
 
+def follow_session(session: Event, action: str, before: EventStatus) -> list[Event]:
+    """A proposer's confirmation or a steward's approval of one session of a series applies
+    to all its coming sessions in the same state (one review for the series, no email per
+    session); hiding or restoring one applies to it and the sessions after it. Returns the
+    sessions changed."""
+    if session.series_id is None or before is session.status:
+        return []
+    later_only = action in ("hide", "restore")
+    others = [
+        other
+        for other in coming_sessions(session.series)
+        if other.id != session.id
+        and other.status is before
+        and not (later_only and other.starts_at < session.starts_at)
+    ]
+    for other in others:
+        change_status(other, action)
+        touch(other, scheduling_changed=action in ("hide", "restore"))
+    return others
+
+
 # -- standing answers ("every session") ---------------------------------------------------
 
 

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
+from eventsite.events import confirm_proposal
 from eventsite.extensions import db
 from eventsite.lifecycle import change_status
 from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus, SeriesStatus, StandingAnswer
+from eventsite.moderation import approve, hide, restore
 from eventsite.recurrence import RepeatRule, Repeats
 from eventsite.rsvps import answer, locked_event
 from eventsite.series import (
@@ -278,3 +280,48 @@ def test_only_hosts_renew(app, host):
 def test_a_series_with_an_end_is_never_asked(app, host):
     weekly_series(host, RepeatRule(Repeats.WEEKLY, until=(datetime.now(LONDON) + timedelta(days=400)).date()))
     assert look_after_series(now=utcnow() + timedelta(days=200))["ask"] == []
+
+
+# -- one review for the series ---------------------------------------------------------------
+
+
+def test_confirming_and_approving_the_first_session_does_the_whole_series(app, host):
+    app.config["MODERATION"] = "newcomers"
+    newcomer = new_person(email="new@example.org", name="New Host")
+    newcomer.email_confirmed_at = None
+    first = new_event(host=newcomer, status=EventStatus.UNCONFIRMED, starts_local=future_local(days=3))
+    series = start_series(first, RepeatRule(Repeats.WEEKLY))
+    db.session.commit()
+    assert {s.status for s in sessions_of(series)} == {EventStatus.UNCONFIRMED}
+
+    confirm_proposal(first, newcomer)
+    db.session.commit()
+    assert {s.status for s in sessions_of(series)} == {EventStatus.HELD}
+
+    steward = new_person(email="sam@example.org", name="Sam", steward=True)
+    approve(first, steward)
+    db.session.commit()
+    assert {s.status for s in sessions_of(series)} == {EventStatus.PUBLISHED}
+    assert all(s.published_at is not None for s in sessions_of(series))
+
+    hide(sessions_of(series)[1], steward)
+    db.session.commit()
+    statuses = [s.status for s in sessions_of(series)]
+    assert statuses[0] is EventStatus.PUBLISHED  # the one before the hidden session stays
+    assert set(statuses[1:]) == {EventStatus.HIDDEN}
+
+    restore(sessions_of(series)[1], steward)
+    db.session.commit()
+    assert {s.status for s in sessions_of(series)} == {EventStatus.PUBLISHED}
+
+
+def test_a_decision_on_a_one_off_touches_nothing_else(app, host):
+    series = weekly_series(host)
+    one_off = new_event(host=host, status=EventStatus.HELD, starts_local=future_local(days=5))
+    steward = new_person(email="sam@example.org", name="Sam", steward=True)
+
+    approve(one_off, steward)
+    db.session.commit()
+
+    assert {s.status for s in sessions_of(series)} == {EventStatus.PUBLISHED}
+    assert one_off.status is EventStatus.PUBLISHED
