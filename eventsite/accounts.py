@@ -20,6 +20,8 @@ from eventsite.models import (
     Report,
     Rsvp,
     RsvpStatus,
+    SeriesHost,
+    StandingAnswer,
 )
 from eventsite.retention import forget_addresses
 from eventsite.rsvps import fill_open_seats, locked_event, waitlist_position
@@ -53,6 +55,7 @@ def export_data(person: Person) -> dict:
     answers = db.session.scalars(select(Rsvp).where(Rsvp.person_id == person.id).options(joinedload(Rsvp.event)))
     hosted = db.session.scalars(select(Event).join(EventHost).where(EventHost.person_id == person.id))
     reports = db.session.scalars(select(Report).where(Report.reporter_id == person.id))
+    standing = db.session.scalars(select(StandingAnswer).where(StandingAnswer.person_id == person.id))
     return {
         "person": {
             "email": person.email,
@@ -64,6 +67,7 @@ def export_data(person: Person) -> dict:
         "answers": [_answer_data(rsvp) for rsvp in answers],
         "hosting": [{"event": event.title, "url": event_link(event)} for event in hosted],
         "reports": [{"event_id": report.event_id, "reason": report.reason} for report in reports],
+        "every_session": [{"series": each.series.title, "answer": each.status.value} for each in standing],
     }
 
 
@@ -90,7 +94,7 @@ def delete_account(person: Person) -> None:
         raise InvalidInput("confirm", f"You are the only host of {titles}: hand it over or cancel it first.")
     for event_id in _answered_event_ids(person):  # in id order, so two deletions never deadlock
         _delete_answers(locked_event(event_id), person)
-    for table in (EventHost, EmailLink, HostInvitation):
+    for table in (EventHost, EmailLink, HostInvitation, StandingAnswer, SeriesHost):
         db.session.execute(delete(table).where(table.person_id == person.id))
     end_all_sessions(person)
     forget_addresses([person.email])

@@ -17,7 +17,14 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.feeds import feed_token
-from eventsite.host_mail import MESSAGED, check_host_mail_limit, messaging_closed, record_mail_out
+from eventsite.host_mail import (
+    MESSAGED,
+    Schedule,
+    change_lines,
+    check_host_mail_limit,
+    messaging_closed,
+    record_mail_out,
+)
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, EventStatus, OutboxMail, Person, Rsvp, RsvpStatus
@@ -212,10 +219,10 @@ def release_holds(event: Event) -> list[Rsvp]:
     return promoted
 
 
-def after_host_change(event: Event, scheduling_changed: list[str]) -> int:
+def after_host_change(event: Event, scheduling_changed: list[str], was: Schedule | None = None) -> int:
     """After an edit: fill places a larger capacity opened, and tell people of new times or
-    places; return how many were told of the change. A gathering that is not live emails
-    nobody: a steward's restore fills its places (eventsite.moderation)."""
+    places (beside the old ones, ``was``); return how many were told of the change. A gathering
+    that is not live emails nobody: a steward's restore fills its places (eventsite.moderation)."""
     if "starts_at" in scheduling_changed:  # a new date deserves a new reminder
         db.session.execute(update(Rsvp).where(Rsvp.event_id == event.id).values(reminded_at=None))
     if event.status is not EventStatus.PUBLISHED:
@@ -224,7 +231,7 @@ def after_host_change(event: Event, scheduling_changed: list[str]) -> int:
     if threshold_just_reached(event):
         tell_threshold_reached(event)
     if any(name in TIME_AND_PLACE for name in scheduling_changed):
-        return tell_of_change(event, scheduling_changed)
+        return tell_of_change(event, scheduling_changed, was)
     return 0
 
 
@@ -260,14 +267,17 @@ def _answers(event: Event, statuses) -> list[Rsvp]:
     return list(db.session.scalars(query))
 
 
-def tell_of_change(event: Event, changed: list[str]) -> int:
-    """A host changed the time or place: everyone answering gets the updated .ics (within
-    the hosts' hourly limit: over it, the edit is refused beside the start)."""
+def tell_of_change(event: Event, changed: list[str], was: Schedule | None = None) -> int:
+    """A host changed the time or place: everyone answering gets the updated .ics and what
+    changed, old beside new (within the hosts' hourly limit: over it, the edit is refused
+    beside the start)."""
     rsvps = _people(event, ATTENDING)
     if rsvps:
         check_host_mail_limit(event, "starts_at")
+    now = Schedule.of(event)
     for rsvp in rsvps:
-        _tell(rsvp, "Changed", "event_changed", changed=changed)
+        changes = change_lines(was, now, private=rsvp.status is RsvpStatus.GOING) if was else []
+        _tell(rsvp, "Changed", "event_changed", changed=changed, changes=changes)
     return len(rsvps)
 
 
@@ -292,18 +302,23 @@ def tell_threshold_reached(event: Event) -> None:
         )
 
 
-def message_people(event: Event, audience: str, subject: str, body: str, sender: Person) -> int:
+def message_people(
+    event: Event, audience: str, subject: str, body: str, sender: Person, reply_to_sender: bool = False
+) -> int:
     """A host writes to everyone going (or the waitlist, ...): one email each, no addresses
-    shared; only while the gathering is live, and within the hourly limit (eventsite.host_mail)."""
+    shared (unless the host lets people reply to them: then their own stored address is the
+    Reply-To); only while the gathering is live, and within the hourly limit (eventsite.host_mail)."""
     closed = messaging_closed(event)
     if closed:
         raise InvalidInput("body", closed)
     rsvps = _people(event, AUDIENCES[audience])
+    reply_to = sender.email if reply_to_sender else ""
     if rsvps:
         check_host_mail_limit(event, "body")
         record_mail_out(event, sender, MESSAGED, len(rsvps))
     for rsvp in rsvps:
-        _tell(rsvp, subject, "host_message", method=None, body=body, sender=sender)
+        context = {"body": body, "sender": sender, "reply_to": reply_to, "can_reply": bool(reply_to)}
+        _tell(rsvp, subject, "host_message", method=None, **context)
     return len(rsvps)
 
 

@@ -15,7 +15,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
-from eventsite.host_mail import EDIT_EMAILED, record_mail_out
+from eventsite.host_mail import EDIT_EMAILED, Schedule, record_mail_out
 from eventsite.lifecycle import change_status
 from eventsite.listing import MAX_LENGTH
 from eventsite.models import (
@@ -29,13 +29,15 @@ from eventsite.models import (
     Place,
     Tag,
 )
-from eventsite.moderation import publish_or_hold
+from eventsite.moderation import publish_or_hold, waits_for_steward
 from eventsite.people import find_or_create_person, mail_link, name_in_link, redeem_link
+from eventsite.series import follow_session
 from eventsite.text import render_markdown, summary_text
 from eventsite.times import NonexistentLocalTime, local_to_utc
 
 DEFAULT_LENGTH = timedelta(hours=2)
 NAME_NEEDED = "Enter your name, as hosts are shown on the event page."
+EMAIL_NEEDED = "Enter your email address so we can send you the confirmation link."
 MAX_YEARS_AHEAD = 5
 # Changes that matter to attendees and calendars: each raises the SEQUENCE.
 SCHEDULING_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue_name", "address",
@@ -145,15 +147,47 @@ def _to_utc(field: str, local: datetime, zone: ZoneInfo, now: datetime) -> datet
         raise InvalidInput(field, str(error)) from None
 
 
+def where_problems(
+    is_online: bool,
+    place: Place | None,
+    venue_name: str,
+    online_url: str,
+    capacity: int | None = None,
+    min_going: int | None = None,
+) -> list[InvalidInput]:
+    """Everything wrong with where a gathering happens (and a threshold above its capacity),
+    each for its field: the forms show them all at once, proposing and editing refuse the first."""
+    problems = []
+    if is_online and not online_url:
+        problems.append(InvalidInput("online_url", "An online gathering needs the link people will join with."))
+    if not is_online and place is None:
+        problems.append(InvalidInput("place", "Choose the locality, or “Online”."))
+    if not is_online and not venue_name:
+        problems.append(InvalidInput("venue_name", "Say where people should go (a venue name)."))
+    if capacity and min_going and min_going > capacity:
+        problems.append(InvalidInput("min_going", "This cannot be more than the capacity."))
+    return problems
+
+
+def proposer_problems(person: Person | None, email: str, name: str) -> list[InvalidInput]:
+    """What a proposer still has to give: someone not signed in (``person`` None) an email
+    and a name; a signed-in person with no name yet, their name."""
+    problems = []
+    if person is None and not email:
+        problems.append(InvalidInput("email", EMAIL_NEEDED))
+    if (person is None or not person.name) and not name:
+        problems.append(InvalidInput("name", NAME_NEEDED))
+    return problems
+
+
+def _refuse(problems: list[InvalidInput]) -> None:
+    if problems:
+        raise problems[0]
+
+
 def _check_where(details: EventDetails) -> None:
-    if details.is_online and not details.online_url:
-        raise InvalidInput("online_url", "An online gathering needs the link people will join with.")
-    if not details.is_online and details.place is None:
-        raise InvalidInput("place", "Choose the locality, or “Online”.")
-    if not details.is_online and not details.venue_name:
-        raise InvalidInput("venue_name", "Say where people should go (a venue name).")
-    if details.capacity and details.min_going and details.min_going > details.capacity:
-        raise InvalidInput("min_going", "This cannot be more than the capacity.")
+    where = (details.is_online, details.place, details.venue_name, details.online_url)
+    _refuse(where_problems(*where, details.capacity, details.min_going))
 
 
 def _tags_named(names: list[str]) -> list[Tag]:
@@ -185,7 +219,7 @@ def _apply(event: Event, details: EventDetails, starts_at: datetime, ends_at: da
     event.cost = details.cost or "Free"
     event.max_guests = details.max_guests
     event.address_for_attendees = details.address_for_attendees
-    event.rsvp_closes_at = _rsvp_close(details, starts_at)
+    event.rsvp_closes_at = resolve_rsvp_close(details.rsvp_closes_local, details.timezone, starts_at)
 
 
 def _render_description(event: Event) -> None:
@@ -194,10 +228,11 @@ def _render_description(event: Event) -> None:
     event.summary = summary_text(event.description)
 
 
-def _rsvp_close(details: EventDetails, starts_at: datetime) -> datetime | None:
-    if details.rsvp_closes_local is None:
+def resolve_rsvp_close(closes_local: datetime | None, timezone: str, starts_at: datetime) -> datetime | None:
+    """When answers close, in UTC (None: at the start), refused if after the start."""
+    if closes_local is None:
         return None
-    closes_at = _to_utc("rsvp_closes_at", details.rsvp_closes_local, ZoneInfo(details.timezone), utcnow())
+    closes_at = _to_utc("rsvp_closes_at", closes_local, ZoneInfo(timezone), utcnow())
     if closes_at > starts_at:
         raise InvalidInput("rsvp_closes_at", "Answers must close by the start (leave it empty to close at the start).")
     return closes_at
@@ -220,25 +255,24 @@ def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool
         publish_or_hold(event, proposer, current_app.config["MODERATION"])
     else:
         subject = f"Confirm your gathering: {event.title}"
-        mail_link(proposer, LinkPurpose.CONFIRM_EVENT, subject, "confirm_event", event=event, typed_name=typed_name)
+        held = waits_for_steward(proposer)  # the email says what confirming will do
+        mail_link(
+            proposer, LinkPurpose.CONFIRM_EVENT, subject, "confirm_event", event=event, typed_name=typed_name, held=held
+        )
     return event
 
 
 def propose_as_guest(details: EventDetails, email: str, name: str) -> Event:
     """Someone not signed in proposes: the event waits until they confirm their email."""
-    if not email:
-        raise InvalidInput("email", "Enter your email address so we can send you the confirmation link.")
-    if not name:
-        raise InvalidInput("name", NAME_NEEDED)
+    _refuse(proposer_problems(None, email, name))
     # Anyone could type this address: the name is theirs only once the emailed link proves it.
     return propose_event(details, find_or_create_person(email), email_confirmed=False, typed_name=name)
 
 
 def propose_signed_in(details: EventDetails, person: Person, name: str) -> Event:
     """A signed-in person proposes; one with no name yet gives it (their address is proven)."""
+    _refuse(proposer_problems(person, person.email, name))
     if not person.name:
-        if not name:
-            raise InvalidInput("name", NAME_NEEDED)
         person.name = name
     return propose_event(details, person, email_confirmed=True)
 
@@ -251,6 +285,7 @@ def confirm_proposal(event: Event, person: Person, typed_name: str = "") -> None
     if event.status is EventStatus.UNCONFIRMED:
         record_change(event, person, "confirmed")
         publish_or_hold(event, person, current_app.config["MODERATION"])
+        follow_session(event, "hold" if event.status is EventStatus.HELD else "publish", EventStatus.UNCONFIRMED)
 
 
 def use_email_link(token: str) -> EmailLink:
@@ -265,21 +300,29 @@ def edit_event(event: Event, details: EventDetails, editor: Person) -> list[str]
     """Apply a host's changes and tell attendees of a new time or place; return the
     scheduling fields that changed. ``event`` comes from ``locked_event``: a larger
     capacity promotes from the waitlist in this same transaction."""
+    changed, was = apply_edit(event, details, editor)
+    told = after_host_change(event, changed, was)
+    if told:
+        record_mail_out(event, editor, EDIT_EMAILED, told)
+    return changed
+
+
+def apply_edit(event: Event, details: EventDetails, editor: Person) -> tuple[list[str], Schedule]:
+    """The edit itself, telling nobody: the scheduling fields that changed, and how the
+    event stood before (eventsite.series tells people of a change to many sessions at once)."""
     _require_host(editor, event)
     if event.is_cancelled:
         raise NotAllowed("A cancelled gathering cannot be edited.")
     starts_at, ends_at = resolve_times(details.starts_local, details.ends_local, details.timezone, utcnow())
     _check_where(details)
     before = {name: getattr(event, name) for name in SCHEDULING_FIELDS}
+    was = Schedule.of(event)  # before the change: the email shows the old beside the new
     _apply(event, details, starts_at, ends_at)
     db.session.flush()
     changed = [name for name in SCHEDULING_FIELDS if getattr(event, name) != before[name]]
     touch(event, scheduling_changed=bool(changed))
     record_change(event, editor, "edited", ", ".join(changed))
-    told = after_host_change(event, changed)
-    if told:
-        record_mail_out(event, editor, EDIT_EMAILED, told)
-    return changed
+    return changed, was
 
 
 def cancel_event(event: Event, person: Person, message: str) -> None:

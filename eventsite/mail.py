@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.models import OutboxMail
+from eventsite.text import has_control_chars
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
@@ -46,13 +47,22 @@ class Attachment:
 
 
 def queue_mail(
-    to: str, subject: str, template: str, attachment: Attachment | None = None, category: str = "", **context
+    to: str,
+    subject: str,
+    template: str,
+    attachment: Attachment | None = None,
+    category: str = "",
+    reply_to: str = "",
+    **context,
 ) -> OutboxMail:
     """Queue a plain-text message rendered from ``templates/mail/<template>.txt``;
-    ``category`` marks the messages a limit counts."""
+    ``category`` marks the messages a limit counts; ``reply_to`` (an address from the
+    database, e.g. a host's) is where answers go instead of MAIL_FROM."""
+    if has_control_chars(reply_to):
+        raise ValueError("reply_to must be one address on one line")
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     body = render_template(f"mail/{template}.txt", **context)
-    mail = OutboxMail(to_address=to, subject=subject, body=body, category=category)
+    mail = OutboxMail(to_address=to, subject=subject, body=body, category=category, reply_to=reply_to)
     if attachment is not None:
         mail.attachment_name, mail.attachment_type, mail.attachment = astuple(attachment)
     db.session.add(mail)
@@ -159,6 +169,8 @@ def _as_email(mail: OutboxMail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = mail.to_address
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(mail.created_at.timestamp())
     message["Message-ID"] = make_msgid(domain=urlsplit(config["SITE_URL"]).hostname)
@@ -198,7 +210,8 @@ class ConsoleConnection:
 
     def send_message(self, message: EmailMessage) -> None:
         rule = "-" * 72
-        headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject", "Date"))
+        names = ("From", "To", "Reply-To", "Subject", "Date")
+        headers = "".join(f"{name}: {message[name]}\n" for name in names if message[name] is not None)
         text = message.get_body(preferencelist=("plain",)).get_content()
         attached = "".join(f"[attached: {part.get_filename()}]\n" for part in message.iter_attachments())
         sys.stdout.write(f"{rule}\n{headers}\n{text}{attached}{rule}\n")

@@ -435,6 +435,12 @@ def rsvp_for_token(token: str) -> Rsvp | None:
     return rsvp
 
 
+def has_private_details(event: Event) -> bool:
+    """The event has something only people going see: its online link, or the exact address
+    its hosts keep for them."""
+    return bool(event.online_url or (event.address and event.address_for_attendees))
+
+
 def sees_private_details(is_host: bool, rsvp: Rsvp | None) -> bool:
     """The online link (and, if the host chose, the exact address) is for hosts and people going."""
     return is_host or (rsvp is not None and rsvp.status is RsvpStatus.GOING)

@@ -109,6 +109,9 @@ def extend_series(series: Series, now: datetime | None = None) -> list[Event]:
     (none for a paused or ended series); the new ones, oldest first."""
     if series.status is not SeriesStatus.ACTIVE:
         return []
+    if not series.hosts:  # its last host left the site: nobody to run new sessions
+        series.status = SeriesStatus.PAUSED
+        return []
     through = horizon(series, now)
     made = set(db.session.scalars(select(Event.occurs_on).where(Event.series_id == series.id)))
     template = latest_session(series)
@@ -230,6 +233,12 @@ def _apply(session: Event, standing: StandingAnswer) -> Answer | None:
 def _standing_answer(series: Series, person: Person) -> StandingAnswer | None:
     query = select(StandingAnswer).where(StandingAnswer.series_id == series.id, StandingAnswer.person_id == person.id)
     return db.session.scalar(query)
+
+
+def standing_answers_of(person: Person) -> list[StandingAnswer]:
+    """The series this person comes to every session of."""
+    query = select(StandingAnswer).where(StandingAnswer.person_id == person.id).order_by(StandingAnswer.created_at)
+    return list(db.session.scalars(query))
 
 
 def standing_answer_of(series: Series, person) -> StandingAnswer | None:

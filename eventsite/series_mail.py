@@ -6,11 +6,13 @@ that runs on are asked now and then whether it still happens.
 """
 
 from flask import current_app
+from sqlalchemy import select
 
+from eventsite.extensions import db
 from eventsite.feeds import event_url, feed_token
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.mail import Attachment, external_url, queue_mail
-from eventsite.models import Event, LinkPurpose, Person, RsvpStatus, Series
+from eventsite.models import Event, LinkPurpose, Person, Rsvp, RsvpStatus, Series
 from eventsite.people import mail_link
 from eventsite.rsvps import Answer, waitlist_position
 
@@ -88,6 +90,40 @@ def tell_series_ended(series: Series, told: dict[int, tuple[Person, list[Event]]
             message=message,
             series_url=series_url(series),
         )
+
+
+def tell_series_changed(series: Series, told: dict) -> None:
+    """One email to each person answering sessions that changed: each session with what
+    changed (old beside new), and one calendar file that updates them all (same UIDs)."""
+    for person, changes in told.values():
+        entries = []
+        for session, _lines in changes:
+            rsvp_status = _status_in(session, person)
+            entries.append(
+                FeedEntry(
+                    session,
+                    "TENTATIVE" if rsvp_status in TENTATIVE else None,
+                    private_details=rsvp_status is RsvpStatus.GOING,
+                )
+            )
+        body = calendar_bytes(
+            entries, name=series.title, description=f"Sessions of {series.title}", url_for_event=event_url
+        )
+        queue_mail(
+            person.email,
+            f"Changed: {series.title} ({len(changes)} session{'s' if len(changes) != 1 else ''})",
+            "series_changed",
+            attachment=Attachment(f"series-{series.id}.ics", "text/calendar", body.decode()),
+            person=person,
+            series=series,
+            changes=changes,
+            series_url=series_url(series),
+            feed_url=external_url("feeds.personal", token=feed_token(person)),
+        )
+
+
+def _status_in(session: Event, person: Person) -> RsvpStatus | None:
+    return db.session.scalar(select(Rsvp.status).where(Rsvp.event_id == session.id, Rsvp.person_id == person.id))
 
 
 def ask_still_happening(series: Series) -> None:

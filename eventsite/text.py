@@ -68,3 +68,72 @@ def render_markdown(source: str) -> Markup:
         link_rel="nofollow noopener noreferrer ugc",
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+# Plain text keeps every link the host wrote, so this parser accepts them all (a
+# ``javascript:`` link too): markdown_to_text then shows only http(s) and mailto ones as URLs.
+_plain_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("strikethrough")
+_plain_markdown.validateLink = lambda url: True
+_SHOWN_SCHEMES = ("http", "https", "mailto")
+_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
+_LIST_CLOSE = ("bullet_list_close", "ordered_list_close")
+
+
+def markdown_to_text(source: str) -> str:
+    """Plain text for calendar apps and emails: the host's words without Markdown's marks.
+
+    Paragraphs and headings are separated by a blank line, list items are "• item" (or
+    "1. item") lines, a link is "text (https://…)", code is its text. Raw HTML stays the
+    text it is on the page; nothing here ever makes HTML.
+    """
+    blocks: list[str] = []
+    list_lines: list[str] = []
+    depth, marker = 0, ""
+    for token in _plain_markdown.parse(source):
+        if token.type in _LIST_OPEN:
+            depth += 1
+        elif token.type in _LIST_CLOSE:
+            depth -= 1
+            if depth == 0:
+                blocks.append("\n".join(list_lines))
+                list_lines = []
+        elif token.type == "list_item_open":
+            marker = f"{token.info}. " if token.info else "• "
+        elif token.type in ("inline", "fence", "code_block"):
+            text = _inline_text(token.children or []) if token.type == "inline" else token.content.rstrip("\n")
+            if depth == 0:
+                blocks.append(text)
+                continue
+            indent = "  " * (depth - 1)
+            lead, marker = indent + (marker or "  "), ""  # a second paragraph in an item: no new bullet
+            list_lines.append(lead + text.replace("\n", "\n" + " " * len(lead)))
+    return "\n\n".join(block for block in blocks if block.strip())
+
+
+def _inline_text(children) -> str:
+    parts: list[str] = []
+    links: list[tuple[str, int]] = []  # (href, where its text starts in parts)
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(_inline_text(child.children or []))  # its description (alt text)
+        elif child.type == "link_open":
+            links.append((str(child.attrGet("href") or ""), len(parts)))
+        elif child.type == "link_close" and links:
+            href, start = links.pop()
+            parts[start:] = [_link_text("".join(parts[start:]), href)]
+    return "".join(parts)
+
+
+def _link_text(text: str, href: str) -> str:
+    """'text (https://…)', the bare URL when the text is the URL, and only the text for
+    other schemes (``javascript:``, relative links): calendar apps would make them clickable."""
+    if href.split(":", 1)[0].lower() not in _SHOWN_SCHEMES or ":" not in href:
+        return "" if text.strip() == href else text
+    shown = href.removeprefix("mailto:")
+    if text.strip() in (href, shown) or not text.strip():
+        return shown
+    return f"{text} ({shown})"

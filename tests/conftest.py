@@ -217,6 +217,20 @@ def new_event(host=None, status=EventStatus.PUBLISHED, **fields):
     return event
 
 
+HOST_EMAIL = "hana@example.org"  # the ``host`` fixture's address (a test module may define its own ``host``)
+STEWARD_EMAIL = "sam@example.org"
+
+
+@pytest.fixture
+def host(app, make_person):
+    return make_person(email=HOST_EMAIL, name="Hana Host")
+
+
+@pytest.fixture
+def steward(app, make_person):
+    return make_person(email=STEWARD_EMAIL, name="Sam Steward", steward=True)
+
+
 @pytest.fixture
 def make_person():
     return new_person

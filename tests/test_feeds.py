@@ -12,11 +12,14 @@ database's: only that comparison catches a VTIMEZONE that a parser misreads.
 import json
 import re
 import shutil
+import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -547,14 +550,46 @@ def test_head_gives_the_headers_and_no_body(client, site, feed):
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
 
 
-def test_feeds_need_no_accept_header_and_set_no_cookie(client, site):
-    calendar_app = {"HTTP_USER_AGENT": "Google-Calendar-Importer", "REMOTE_ADDR": "192.0.2.1"}
-    for url in ("/calendar.ics", FILTERED_URL, f"/feeds/{feed_token(site.pat)}.ics"):
-        response = client.get(url, environ_base=calendar_app)
-        assert "HTTP_ACCEPT" not in response.request.environ
-        assert response.status_code == 200, url
-        assert response.data.startswith(b"BEGIN:VCALENDAR\r\n"), url
-        assert "Set-Cookie" not in response.headers, url
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def _raw_get(port: int, url: str) -> tuple[bytes, list[bytes], bytes]:
+    """GET ``url`` over a socket as a calendar app does: a Host and a User-Agent, no
+    Accept, no cookie. The status line, the header lines and the body, unparsed."""
+    request = f"GET {url} HTTP/1.0\r\nHost: eventsite.test\r\nUser-Agent: Google-Calendar-Importer\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request.encode())
+        received = b"".join(iter(lambda: connection.recv(65536), b""))
+    head, _, body = received.partition(b"\r\n\r\n")
+    status, *headers = head.split(b"\r\n")
+    return status, headers, body
+
+
+def test_feeds_need_no_accept_header_and_set_no_cookie(app, site):
+    seen = []  # the Accept header of each request, as the app received it
+
+    def recording(environ, start_response):
+        seen.append(environ.get("HTTP_ACCEPT"))
+        return app.wsgi_app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, recording, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    urls = ("/calendar.ics", FILTERED_URL, f"/feeds/{feed_token(site.pat)}.ics")
+    try:
+        for url in urls:
+            status, headers, body = _raw_get(server.server_port, url)
+            assert status.split()[1] == b"200", (url, status)
+            assert body.startswith(b"BEGIN:VCALENDAR\r\n"), url
+            assert not [line for line in headers if line.lower().startswith(b"set-cookie:")], url
+            assert [line for line in headers if line.lower().startswith(b"content-type: text/calendar")], url
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert seen == [None] * len(urls), "a request carried an Accept header"
 
 
 def test_same_data_gives_the_same_bytes_and_etag(app, client, site):

@@ -23,8 +23,9 @@ from icalendar import Calendar, Timezone
 
 from eventsite.events import MAX_YEARS_AHEAD, EventDetails, cancel_event, edit_event
 from eventsite.extensions import db
-from eventsite.ical import FeedEntry, calendar_bytes, event_calendar, event_uid
+from eventsite.ical import SHORT_DESCRIPTION, FeedEntry, calendar_bytes, event_calendar, event_uid
 from eventsite.models import EventKind, EventStatus
+from eventsite.text import markdown_to_text
 from eventsite.vtimezones import vtimezone
 
 SITE = "http://eventsite.test"
@@ -271,7 +272,7 @@ def test_event_fields(app, make_event):
     assert "DURATION" not in vevent
     assert str(vevent["SUMMARY"]) == "Soup night"
     assert str(vevent["LOCATION"]) == f"Café Nova, 1 High Street, {event.place.name}"
-    assert str(vevent["DESCRIPTION"]) == f"Bring a **bowl**.\nAnd a spoon.\n\n{url_for(event)}"
+    assert str(vevent["DESCRIPTION"]) == f"Bring a bowl.\nAnd a spoon.\n\n{url_for(event)}"  # as plain text
     assert str(vevent["URL"]) == url_for(event)
     assert str(vevent["STATUS"]) == "CONFIRMED"
     assert vevent.categories == ["Workshop", "cooking", "soup"]
@@ -561,3 +562,86 @@ def test_control_characters_are_dropped(app, make_event):
     event = make_event(starts_local=next_year(2, 22), description="bell\x07 escape\x1b separator\u2028 end")
     data = download(event)
     assert str(parse(data).events[0]["DESCRIPTION"]).startswith("bell escape separator end")
+
+
+# -- the host's Markdown as plain text ----------------------------------------------------------
+
+MARKDOWN = (
+    "## What to bring\n\n"
+    "**NHS staff**, *social workers* and `everyone` welcome.\n\n"
+    "- cake\n- a [friend](https://example.org/friends)\n  - or two\n\n"
+    "1. Arrive\n2. Say hello\n\n"
+    "More at <https://example.org/more> or [mail us](mailto:hello@example.org)."
+)
+PLAIN = (
+    "What to bring\n\n"
+    "NHS staff, social workers and everyone welcome.\n\n"
+    "• cake\n• a friend (https://example.org/friends)\n  • or two\n\n"
+    "1. Arrive\n2. Say hello\n\n"
+    "More at https://example.org/more or mail us (hello@example.org)."
+)
+
+
+def test_markdown_to_text_drops_the_marks_and_keeps_lists_and_links():
+    assert markdown_to_text(MARKDOWN) == PLAIN
+
+
+def test_markdown_to_text_keeps_code_and_line_breaks_as_written():
+    source = "Line one\nline two\n\n```\nsoup = 'hot' **not bold**\n```\n\nA &amp; B"
+    assert markdown_to_text(source) == "Line one\nline two\n\nsoup = 'hot' **not bold**\n\nA & B"
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        ("<b>bold?</b> <script>alert(1)</script>", "<b>bold?</b> <script>alert(1)</script>"),
+        ('<a href="https://evil.example">prize</a>', '<a href="https://evil.example">prize</a>'),
+        ("<div>\n*block*\n</div>", "<div>\nblock\n</div>"),
+    ],
+    ids=["inline", "link", "block"],
+)
+def test_markdown_to_text_shows_raw_html_as_the_text_the_page_shows(source, text):
+    """The page shows typed HTML as text (eventsite.text renders with html off): so does plain text."""
+    assert markdown_to_text(source) == text
+    assert "<strong>" not in markdown_to_text(source)
+    assert "<em>" not in markdown_to_text(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[win a prize](javascript:alert(1))",
+        "<javascript:alert(1)>",
+        "[x](JavaScript:alert(1))",
+        "[x](data:text/html,hi)",
+    ],
+)
+def test_markdown_to_text_never_turns_other_schemes_into_urls(source):
+    text = markdown_to_text(source)
+    assert "javascript:" not in text.lower()
+    assert "data:" not in text
+    assert "(" not in text
+
+
+def test_markdown_to_text_shows_a_relative_link_as_its_text_only():
+    assert markdown_to_text("See [the calendar](/calendar).") == "See the calendar."
+
+
+def test_description_is_plain_text_in_downloads_and_feeds(app, make_event):
+    event = make_event(title="Cake", starts_local=next_year(5, 5), description=MARKDOWN)
+    for data in (download(event), feed(event), feed(FeedEntry(event, short=True))):
+        description = str(parse(data).events[0]["DESCRIPTION"])
+        assert "**" not in description
+        assert "](" not in description
+        assert "<" not in description
+    assert str(parse(download(event)).events[0]["DESCRIPTION"]) == f"{PLAIN}\n\n{url_for(event)}"
+
+
+def test_shared_feed_cuts_the_plain_text_of_a_long_description(app, make_event):
+    long_text = "**Bold start.** " + "word " * 2000
+    event = make_event(title="Long", starts_local=next_year(5, 6), description=long_text)
+    description = str(parse(feed(FeedEntry(event, short=True))).events[0]["DESCRIPTION"])
+    shown = description.split("\n\n")[0]
+    assert shown.startswith("Bold start. word word")
+    assert shown.endswith(" …")
+    assert len(shown) <= SHORT_DESCRIPTION + 2

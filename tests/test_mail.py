@@ -3,19 +3,22 @@ kept when SMTP is down and sent later by `flask send-mail`, never sent twice."""
 
 import re
 import sqlite3
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from email.utils import mktime_tz, parsedate_tz
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from eventsite.attendees import manage_link, respond, send_reminders
 from eventsite.database import utcnow
+from eventsite.events import EventDetails, edit_event
 from eventsite.extensions import db
-from eventsite.mail import CLAIM_TIMEOUT, deliver, pending_count
-from eventsite.models import OutboxMail
-from eventsite.people import send_sign_in_link
-from tests.conftest import Inbox, free_port
+from eventsite.mail import CLAIM_TIMEOUT, deliver, pending_count, queue_mail
+from eventsite.models import OutboxMail, Rsvp, RsvpStatus
+from eventsite.people import find_person, send_sign_in_link
+from eventsite.rsvps import locked_event
+from tests.conftest import Inbox, free_port, future_local, new_person
 
 SUBJECT = "Your sign-in link for eventsite"
 
@@ -272,3 +275,175 @@ def test_no_database_lock_is_held_while_the_smtp_server_answers(app, client, mai
     assert response.status_code == 302
     assert outcomes == ["wrote"]
     assert len(mailbox.to("alex@example.org")) == 1
+
+
+# -- Reply-To: where answers go ----------------------------------------------------------------
+
+
+def test_reply_to_is_the_header_when_given_and_absent_otherwise(app, mailbox):
+    queue_mail("alex@example.org", "Hello", "sign_in", reply_to="hana@example.org", link="x", person=None)
+    queue_mail("bea@example.org", "Hello", "sign_in", link="x", person=None)
+    db.session.commit()
+
+    assert deliver() == (2, 0)
+
+    assert mailbox.last_to("alex@example.org")["Reply-To"] == "hana@example.org"
+    assert mailbox.last_to("bea@example.org")["Reply-To"] is None
+
+
+@pytest.mark.parametrize("reply_to", ["hana@example.org\r\nBcc: everyone@example.org", "a@example.org\nX: y"])
+def test_a_reply_to_that_would_add_a_header_is_refused_before_it_is_queued(app, reply_to):
+    with pytest.raises(ValueError, match="one line"):
+        queue_mail("alex@example.org", "Hello", "sign_in", reply_to=reply_to, link="x", person=None)
+    assert outbox() == []
+
+
+def test_console_backend_prints_the_reply_to(app, capsys):
+    app.config["MAIL_SERVER"] = ""
+    queue_mail("alex@example.org", "Hello", "sign_in", reply_to="hana@example.org", link="x", person=None)
+    db.session.commit()
+
+    deliver()
+
+    assert "Reply-To: hana@example.org" in capsys.readouterr().out
+
+
+# -- what the emails about an answer say -------------------------------------------------------
+
+ALICE = "alice@example.org"
+BEA = "bea@example.org"
+NEXT_YEAR = date.today().year + 1
+
+
+def text_of(message) -> str:
+    """The plain-text part (beside any .ics), with lines as written."""
+    return Inbox.text(message).replace("\r\n", "\n")
+
+
+def day(when: datetime) -> str:
+    return f"{when:%a %-d %B}"
+
+
+def answer_going(event, email: str) -> Rsvp:
+    person = find_person(email) or new_person(email=email, name=email.split("@")[0].title())
+    rsvp = respond(locked_event(event.id), person, RsvpStatus.GOING).rsvp
+    db.session.commit()
+    deliver()  # as the request would, after its commit
+    return rsvp
+
+
+def test_the_change_your_answer_link_follows_please_say_so_when_promoted(app, mailbox, make_event):
+    event = make_event(title="Soup night", capacity=1)
+    alice = answer_going(event, ALICE)
+    bea = answer_going(event, BEA)
+    assert bea.status is RsvpStatus.WAITLISTED
+    mailbox.clear()
+
+    respond(locked_event(event.id), alice.person, RsvpStatus.NOT_GOING)
+    db.session.commit()
+    deliver()
+
+    message = mailbox.last_to(BEA)
+    assert message["Subject"] == "A place came up for you: Soup night"
+    after = text_of(message).split("please say so, so the next person gets the place:\n", 1)[1]
+    assert after.splitlines()[0] == manage_link(db.session.get(Rsvp, bea.id))
+
+
+def test_the_change_your_answer_link_follows_please_say_so_in_a_reminder(app, mailbox, make_event):
+    event = make_event(title="Soup night", starts_local=future_local(days=3))
+    rsvp = answer_going(event, ALICE)
+    mailbox.clear()
+
+    assert send_reminders(now=event.starts_at - timedelta(hours=2)) == 1
+    db.session.commit()
+    deliver()
+
+    after = text_of(mailbox.last_to(ALICE)).split("please say so, so someone on the waitlist can have your place:\n")[1]
+    assert after.splitlines()[0] == manage_link(rsvp)
+
+
+# -- "Changed" emails: the old beside the new ----------------------------------------------------
+
+
+def edit(event, host, **changes) -> None:
+    edit_event(locked_event(event.id), EventDetails.of(event, **changes), host)
+    db.session.commit()
+    deliver()
+
+
+THURSDAY = datetime(NEXT_YEAR, 3, 13, 19, 0)  # before the clocks change
+FRIDAY = datetime(NEXT_YEAR, 3, 14, 18, 30)
+
+
+@pytest.fixture
+def soup_night(make_event, host, make_place):
+    make_place("Armley")
+    event = make_event(
+        host=host,
+        title="Soup night",
+        starts_local=THURSDAY,
+        ends_local=THURSDAY.replace(hour=21),
+        venue_name="Café Nova",
+        address="1 High Street",
+        description="Bring a **bowl**.",
+    )
+    answer_going(event, ALICE)
+    return event
+
+
+def test_a_change_of_time_emails_the_old_time_beside_the_new(app, mailbox, soup_night, host):
+    mailbox.clear()
+
+    edit(soup_night, host, starts_local=FRIDAY, ends_local=FRIDAY.replace(hour=20))
+
+    text = text_of(mailbox.last_to(ALICE))
+    assert f"When: was {day(THURSDAY)} 19:00–21:00, now {day(FRIDAY)} 18:30–20:30" in text
+    assert "Where:" not in text.split("Here is how it stands now")[0]  # only what changed is listed
+
+
+def test_a_change_of_place_emails_the_old_place_beside_the_new(app, mailbox, soup_night, host, make_place):
+    beeston = make_place("Beeston")
+    mailbox.clear()
+
+    edit(soup_night, host, venue_name="Cup and Saucer Café", place=beeston, address="112 Dewsbury Road")
+
+    text = text_of(mailbox.last_to(ALICE))
+    assert "Where: was Café Nova, Armley, now Cup and Saucer Café, Beeston" in text
+    assert "Address: was 1 High Street, now 112 Dewsbury Road" in text
+    assert "When: was" not in text
+
+
+def test_a_new_title_is_shown_beside_the_old_with_a_change_of_time(app, mailbox, soup_night, host):
+    mailbox.clear()
+
+    edit(soup_night, host, title="Soup and bread night", starts_local=THURSDAY.replace(minute=30), ends_local=None)
+
+    message = mailbox.last_to(ALICE)
+    assert message["Subject"] == "Changed: Soup and bread night"
+    text = text_of(message)
+    assert 'Title: was "Soup night", now "Soup and bread night"' in text
+    assert f"When: was {day(THURSDAY)} 19:00–21:00, now {day(THURSDAY)} 19:30–21:30" in text
+
+
+def test_a_new_join_link_is_shown_only_to_people_going(app, mailbox, make_event, host):
+    event = make_event(host=host, title="Online soup", is_online=True, online_url="https://meet.example.org/old")
+    answer_going(event, ALICE)
+    maybe = new_person(email=BEA, name="Bea")
+    respond(locked_event(event.id), maybe, RsvpStatus.MAYBE)
+    db.session.commit()
+    mailbox.clear()
+
+    edit(event, host, online_url="https://meet.example.org/new")
+
+    assert "Join online: was https://meet.example.org/old, now https://meet.example.org/new" in text_of(
+        mailbox.last_to(ALICE)
+    )
+    assert "meet.example.org" not in text_of(mailbox.last_to(BEA))
+
+
+def test_a_change_of_description_only_emails_nobody(app, mailbox, soup_night, host):
+    mailbox.clear()
+
+    edit(soup_night, host, description="Bring a **bowl** and a spoon.")
+
+    assert mailbox.to(ALICE) == []

@@ -28,16 +28,6 @@ STRANGER = "sid@example.org"
 
 
 @pytest.fixture
-def host(app, make_person):
-    return make_person(email=HOST, name="Hana Host")
-
-
-@pytest.fixture
-def steward(app, make_person):
-    return make_person(email=STEWARD, name="Sam Steward", steward=True)
-
-
-@pytest.fixture
 def moderation(app):
     """Set the MODERATION mode for this test: moderation("all")."""
 
@@ -533,3 +523,61 @@ def test_the_site_never_says_admin(client, auth, runner, make_event, held_event,
 
     for name, text in pages.items():
         assert "admin" not in text.lower(), name
+
+
+# -- what confirming a proposal promises ---------------------------------------------------------
+
+
+def confirm_page_and_email(client, mailbox, email: str = "nadia@example.org") -> tuple[str, str]:
+    """Propose as a guest; return the text of the confirmation email and of its link's page."""
+    response = client.post("/events/new", data=proposal(email=email))
+    assert response.status_code == 302
+    message = mailbox.last_to(email)
+    page = client.get(mailbox.link_to(email))
+    assert page.status_code == 200
+    return message.get_content(), page.text
+
+
+def test_in_open_mode_the_confirmation_promises_to_publish(client, mailbox, moderation, make_place):
+    moderation("open")
+    make_place("Armley")
+
+    email, page = confirm_page_and_email(client, mailbox)
+
+    assert "publish your gathering: it goes live straight away" in email
+    assert "steward" not in email
+    assert ">Confirm and publish</button>" in page
+    assert "send your gathering to a steward" not in page
+
+
+@pytest.mark.parametrize("mode", ["newcomers", "all"])
+def test_a_held_proposal_says_a_steward_will_look_first(client, mailbox, moderation, make_place, mode):
+    moderation(mode)
+    make_place("Armley")
+
+    email, page = confirm_page_and_email(client, mailbox)
+
+    assert "send your gathering to a steward" in email
+    assert "looks at it before it goes live" in email
+    assert "goes live straight away" not in email
+    assert ">Confirm and send to a steward</button>" in page
+    assert "Confirm and publish" not in page
+    client.post(mailbox.link_to("nadia@example.org"))
+    assert db.session.scalars(db.select(Event)).one().status is EventStatus.HELD  # as promised
+
+
+def test_in_newcomers_mode_someone_published_before_is_promised_publishing(
+    client, mailbox, moderation, make_place, host, steward
+):
+    moderation("newcomers")
+    make_place("Armley")
+    approve(propose(host, title="First"), steward)
+    db.session.commit()
+
+    email, page = confirm_page_and_email(client, mailbox, email=HOST)
+
+    assert "goes live straight away" in email
+    assert ">Confirm and publish</button>" in page
+    client.post(mailbox.link_to(HOST))
+    second = db.session.scalars(db.select(Event).where(Event.title != "First")).one()
+    assert second.status is EventStatus.PUBLISHED  # as promised

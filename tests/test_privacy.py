@@ -1,11 +1,14 @@
 """Data that must not outlive its purpose: deleting an account leaves no trace of its
-address, and answers to gatherings long over lose their people but keep their counts.
+address (and its old feed link answers nothing), answers to gatherings long over lose
+their people but keep their counts, and private details (the link to join online) reach
+only the people going, by feed and by email, while a hidden gathering reaches nobody.
 
 Whether someone went to a carers' group is health information about them, so the
 checks read every text column of every table (``database_text``), not just the
 rows the code means to change.
 """
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -15,13 +18,17 @@ from sqlalchemy import JSON, String, func, select, update
 from eventsite.accounts import delete_account
 from eventsite.attendees import attendee_list, attendees_csv, message_people, respond
 from eventsite.database import utcnow
-from eventsite.events import cancel_event
+from eventsite.events import EventDetails, cancel_event, edit_event
 from eventsite.extensions import db
+from eventsite.feeds import feed_token
 from eventsite.history import record_change
+from eventsite.mail import deliver
 from eventsite.models import (
     EmailLink,
     Event,
     EventChange,
+    EventKind,
+    EventStatus,
     HostInvitation,
     LinkPurpose,
     OutboxMail,
@@ -31,6 +38,7 @@ from eventsite.models import (
     Rsvp,
     RsvpStatus,
 )
+from eventsite.moderation import hide
 from eventsite.people import find_or_create_person
 from eventsite.retention import ADDRESS_REMOVED, Purged, purge
 from eventsite.rsvps import attendance, locked_event, manage_token, rsvp_for_token
@@ -449,3 +457,114 @@ def test_the_limit_comes_from_the_setting(long_over, app_settings):
     assert purge().answers == 3
     db.session.commit()
     assert attendee_list(long_over)[0]["name"] == "Removed after 30 days"
+
+
+# -- private details reach only the people going; a hidden gathering reaches nobody ----------------
+
+JOIN_LINK = "https://meet.example.org/carers-room-7f3a"  # the online gathering's secret link
+
+
+def unfolded(text: str) -> str:
+    """iCalendar (and mail headers) fold long lines: a link may be split across two."""
+    return re.sub(r"\r?\n[ \t]", "", text)
+
+
+def personal_feed(client, person: Person) -> str:
+    response = client.get(f"/feeds/{feed_token(person)}.ics")
+    assert response.status_code == 200
+    return unfolded(response.text)
+
+
+def everything_mailed_to(mailbox, email: str) -> list[tuple[str, str]]:
+    """(subject, everything in it) for each message to ``email``: the headers, the text and
+    every attachment (the .ics too), decoded."""
+    mailed = []
+    for message in mailbox.to(email):
+        parts = [str(part.get_content()) for part in message.walk() if not part.is_multipart()]
+        mailed.append((message["Subject"], unfolded(str(message) + "".join(parts))))
+    return mailed
+
+
+@pytest.fixture
+def online(make_event, make_person, host, mailbox):
+    """An online gathering with one place: Gus goes, Wen is waitlisted and May said maybe;
+    then the host moves it and writes to everyone, so each of them gets several emails."""
+    event = make_event(host=host, title="Carers online", kind=EventKind.ONLINE_SESSION, is_online=True,
+                       online_url=JOIN_LINK, capacity=1)  # fmt: skip
+    people = {}
+    for name, status in (("gus", RsvpStatus.GOING), ("wen", RsvpStatus.GOING), ("may", RsvpStatus.MAYBE)):
+        people[name] = make_person(email=f"{name}@example.org", name=name.title())
+        respond(locked_event(event.id), people[name], status)
+        db.session.commit()
+    assert find_status(event, people["wen"]) is RsvpStatus.WAITLISTED
+    later = event.local_start.replace(tzinfo=None) + timedelta(hours=1)
+    edit_event(locked_event(event.id), EventDetails.of(event, starts_local=later, ends_local=None), host)
+    message_people(event, "everyone", "Before we meet", "Bring a cup of tea.", host)
+    db.session.commit()
+    deliver()
+    return event, people
+
+
+def find_status(event: Event, person: Person) -> RsvpStatus:
+    return db.session.scalar(select(Rsvp.status).where(Rsvp.event_id == event.id, Rsvp.person_id == person.id))
+
+
+@pytest.mark.parametrize("name", ["wen", "may"])
+def test_the_join_link_is_in_no_feed_or_email_of_someone_waitlisted_or_maybe(client, mailbox, online, name):
+    event, people = online
+    person = people[name]
+    mailed = everything_mailed_to(mailbox, person.email)
+    subjects = [subject for subject, _ in mailed]
+
+    assert f"Changed: {event.title}" in subjects
+    assert f"Before we meet: {event.title}" in subjects
+    assert event.title in personal_feed(client, person)
+    assert JOIN_LINK not in personal_feed(client, person)
+    for subject, text in mailed:
+        assert JOIN_LINK not in text, subject
+
+
+def test_someone_going_gets_the_join_link_in_their_feed_and_emails(client, mailbox, online):
+    event, people = online
+    gus = people["gus"]
+    mailed = dict(everything_mailed_to(mailbox, gus.email))
+
+    assert JOIN_LINK in personal_feed(client, gus)
+    assert JOIN_LINK in mailed[f"You're going: {event.title}"]
+    assert JOIN_LINK in mailed[f"Changed: {event.title}"]
+
+
+def test_a_hidden_gathering_leaves_the_shared_feed_and_the_feeds_of_people_going(client, make_person, host, event):
+    going = make_person(email="gus@example.org", name="Gus")
+    respond(locked_event(event.id), going, RsvpStatus.GOING)
+    db.session.commit()
+    assert event.title in client.get("/calendar.ics").text
+    assert event.title in personal_feed(client, going)
+    assert event.title in personal_feed(client, host)
+
+    hide(event, make_person(email="steward@example.org", name="Sam", steward=True))
+    db.session.commit()
+
+    assert event.status is EventStatus.HIDDEN
+    shared = client.get("/calendar.ics")
+    assert shared.status_code == 200
+    assert event.title not in shared.text
+    assert event.title not in personal_feed(client, going)
+    assert event.title not in personal_feed(client, host)
+
+
+def test_a_deleted_accounts_old_feed_link_answers_404_and_says_nothing(client, make_person, event):
+    alex = make_person(email=ALEX, name="Alex Adams")
+    respond(locked_event(event.id), alex, RsvpStatus.GOING)
+    db.session.commit()
+    old_link = f"/feeds/{feed_token(alex)}.ics"
+    assert event.title in client.get(old_link).text
+
+    delete_account(alex)
+    db.session.commit()
+
+    response = client.get(old_link)
+    assert response.status_code == 404
+    assert "BEGIN:VCALENDAR" not in response.text
+    assert event.title not in response.text
+    assert ALEX not in response.text

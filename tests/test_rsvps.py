@@ -371,11 +371,11 @@ def test_a_full_event_puts_the_person_on_the_waitlist_and_tells_their_place(clie
     response = answer_as_guest(client, mailbox, event.id, guest_answer("going", "cat@example.org", "Cat"))
 
     page = client.get(response.headers["Location"])
-    assert flashes(page)[-1].startswith("It's full, so you're 2nd on the waitlist.")
+    assert flashes(page)[-1].startswith("It's full, so you're number 2 on the waitlist.")
     assert "You're number 2 on the waitlist" in text_of(page)
     message = mailbox.last_to("cat@example.org")
     assert message["Subject"].startswith("You're on the waitlist")
-    assert "2nd on the waitlist" in mailbox.text(message)
+    assert "It's full, so you're number 2 on the waitlist." in mailbox.text(message)
 
 
 def test_a_newcomer_joins_the_waitlist_even_with_a_place_free_when_anyone_waits(make_event, host, person):
@@ -415,7 +415,7 @@ def test_a_freed_place_promotes_the_first_to_join_the_waitlist(make_event, host,
     assert find_rsvp(event, bob).waitlisted_at is None
     assert (position_of(event, cat), position_of(event, dan)) == (1, 2)
     assert count_subjects(mailbox, bob.email, PROMOTED) == 1
-    assert mailbox.link_to(bob.email).startswith("/rsvps/")
+    assert mailbox.link_to(bob.email, containing="/rsvps/")  # the link to change the answer
     assert count_subjects(mailbox, cat.email, PROMOTED) == 0
 
 
@@ -876,14 +876,22 @@ def test_hostile_answer_values_are_refused_with_a_message(client, event, answer_
     assert rsvp_count(event.id) == 0
 
 
-@pytest.mark.parametrize("guests", ["1", "-1", "abc"])
-def test_guests_sent_to_an_event_without_guests_are_refused_with_a_message(client, make_event, host, guests):
+@pytest.mark.parametrize(
+    ("guests", "message"),
+    [
+        ("1", "This gathering does not take guests."),
+        ("-1", "Number must be between 0 and 20."),
+        ("abc", "Give a whole number, like 20, or leave it empty."),
+    ],
+)
+def test_guests_sent_to_an_event_without_guests_are_refused_with_a_message(client, make_event, host, guests, message):
     event = make_event(host=host, max_guests=0)
 
     response = client.post(f"/events/{event.id}/rsvp", data=guest_answer("going", "ann@example.org", "Ann", guests))
 
     assert response.status_code == 422
-    assert 'class="error"' in response.text
+    assert error_beside(response, "guests").startswith(message)
+    assert 'aria-describedby="guests-error"' in response.text  # the field it belongs to is on the page
     assert rsvp_count(event.id) == 0
 
 
@@ -976,3 +984,120 @@ def test_a_waiting_party_larger_than_a_lowered_capacity_blocks_nobody(make_event
 
     assert status_of(event, cat) is GOING
     assert status_of(event, bob) is WAITLISTED
+
+
+# -- the answer section: the current answer, the words, the error summary ------------------------
+
+
+def answer_buttons(response) -> dict[str, tuple[str, str, bool]]:
+    """Each answer button by its value: (its text, aria-pressed, whether it stands out)."""
+    button = r'<button type="submit" name="answer" value="([\w-]+)" aria-pressed="(\w+)"( class="secondary")?>'
+    found = re.findall(button + "(.*?)</button>", response.text)
+    return {value: (html.unescape(text), pressed, not secondary) for value, pressed, secondary, text in found}
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (None, {"going": ("I'm going", "false", True), "maybe": ("Maybe", "false", False),
+                "not-going": ("Can't go", "false", False)}),
+        (GOING, {"going": ("I'm going", "true", True), "maybe": ("Maybe", "false", False),
+                 "not-going": ("Can't go", "false", False)}),
+        (WAITLISTED, {"going": ("Going (waitlisted)", "true", True), "maybe": ("Maybe", "false", False),
+                      "not-going": ("Can't go", "false", False)}),
+        (MAYBE, {"going": ("I'm going", "false", False), "maybe": ("Maybe", "true", True),
+                 "not-going": ("Can't go", "false", False)}),
+        (NOT_GOING, {"going": ("I'm going", "false", False), "maybe": ("Maybe", "false", False),
+                     "not-going": ("Can't go", "true", True)}),
+    ],
+    ids=["no-answer", "going", "waitlisted", "maybe", "not-going"],
+)  # fmt: skip
+def test_the_button_of_the_current_answer_is_pressed(client, auth, make_event, host, person, status, expected):
+    event = make_event(host=host, capacity=1)
+    ann = person("Ann Attlee")
+    if status is WAITLISTED:
+        say(event, person("Bob Bevan"), GOING)  # the one place is taken
+    if status is not None:
+        say(event, ann, GOING if status is WAITLISTED else status)
+        assert status_of(event, ann) is status
+    auth.sign_in(ann.email)
+
+    page = client.get(page_path(event))
+
+    assert page.status_code == 200
+    assert answer_buttons(page) == expected
+
+
+def test_hosts_are_not_offered_to_report_their_own_gathering(client, auth, make_event, host, person):
+    event = make_event(host=host)
+    report = f'href="/events/{event.id}/report"'
+    assert report in client.get(page_path(event)).text  # a visitor
+
+    auth.sign_in(person("Ann Attlee").email)
+    assert report in client.get(page_path(event)).text
+    auth.sign_out()
+
+    auth.sign_in(HOST)
+    page = client.get(page_path(event))
+    assert page.status_code == 200
+    assert "Report this gathering" not in page.text
+    assert report not in page.text
+
+
+def going_line(response) -> str:
+    """The "Going" fact as it reads, tags left out and spaces collapsed."""
+    found = re.search(r"<dt>Going</dt>\s*<dd>(.*?)</dd>", response.text, re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).split())
+
+
+def test_a_full_event_reads_full_without_a_stray_space(client, make_event, host, person):
+    event = make_event(host=host, capacity=2)
+    say(event, person("Ann Attlee"), GOING)
+    say(event, person("Bob Bevan"), GOING)
+    assert going_line(client.get(page_path(event))) == "2 going of 2 places: full"
+
+    say(event, person("Cat Castle"), GOING)
+    assert going_line(client.get(page_path(event))) == "2 going of 2 places, 1 on the waitlist: full"
+
+
+def test_an_answer_without_an_email_gets_a_summary_at_the_top_and_the_message_beside_the_field(client, event):
+    response = client.post(f"/events/{event.id}/rsvp", data={"answer": "going", "name": "Ann", "guests": "0"})
+
+    assert response.status_code == 422
+    message = "Enter your email address, so we can send your answer and a link to change it."
+    assert error_beside(response, "email") == message
+    summary = response.text.index('class="error-summary"')
+    assert response.text.index("<h1>") < summary < response.text.index('id="rsvp-heading"')
+    assert 'data-move-after="rsvp-heading"' in response.text  # site.js moves it beside the form
+    assert f'<a href="#email">Your email: {html.escape(message)}</a>' in response.text
+    assert rsvp_count(event.id) == 0
+
+
+def me_card(response, event: Event) -> str:
+    """The card for ``event`` on /me."""
+    found = re.search(rf'<article class="event-card">\s*<h3><a href="/events/{event.id}-.*?</article>', response.text,
+                      re.S)  # fmt: skip
+    assert found, f"no card for event {event.id} on /me"
+    return found.group(0)
+
+
+def test_me_shows_a_cancelled_or_closed_gathering_state_and_no_answer_buttons(client, auth, make_event, host, person):
+    cancelled, closed, open_ = (make_event(host=host, title=title) for title in ("Walk", "Film", "Brew"))
+    ann = person("Ann Attlee")
+    for gathering in (cancelled, closed, open_):
+        say(gathering, ann, GOING)
+    cancel_event(locked_event(cancelled.id), host, "Rain")
+    closed.rsvp_closes_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    auth.sign_in(ann.email)
+
+    page = client.get("/me/")
+
+    assert page.status_code == 200
+    assert "Cancelled" in me_card(page, cancelled)
+    assert "Answers for this gathering have closed." in me_card(page, closed)
+    for shut in (cancelled, closed):
+        assert "<button" not in me_card(page, shut)
+        assert f'action="/events/{shut.id}/rsvp"' not in page.text
+    assert f'action="/events/{open_.id}/rsvp"' in me_card(page, open_)
+    assert "Can't go</button>" in me_card(page, open_)

@@ -9,15 +9,15 @@ import pytest
 import recurring_ical_events
 import vobject
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.feeds import feed_token
 from eventsite.lifecycle import change_status
-from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus, SeriesStatus
+from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus, Series, SeriesHost, SeriesStatus, StandingAnswer
 from eventsite.recurrence import RepeatRule, Repeats
-from eventsite.series import start_series
+from eventsite.series import extend_series, start_series
 from tests.conftest import future_local, new_event, new_person, statements_for
 from tests.test_feeds import HAS_ICAL_JS, NODE, iso, read_with_ical_js
 
@@ -340,3 +340,44 @@ def test_every_session_lands_in_the_person_s_own_feed_and_a_skipped_one_shows_ca
     vevents = {str(v["UID"]): v for v in Calendar.from_ical(feed.get_data()).walk("VEVENT")}
     assert {f"event-{s.id}@eventsite.test" for s in sessions_of(series)} <= set(vevents)
     assert str(vevents[f"event-{skipped.id}@eventsite.test"]["STATUS"]) == "CANCELLED"
+
+
+def test_a_session_s_page_names_its_series_and_offers_every_session(app, client, auth, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    session = sessions_of(series)[1]
+    html = client.get(f"/events/{session.id}-{session.slug}").text
+    assert "This is one session of a series" in html
+    assert f'href="/series/{series.id}-coffee-morning"' in html
+    assert "Coming to every session?" in html  # not signed in: a link to the series page
+
+    regular = new_person(email="reg@example.org", name="Reg")
+    auth.sign_in(regular.email)
+    html = client.get(f"/events/{session.id}-{session.slug}").text
+    assert f'action="/series/{series.id}/every-session"' in html
+    client.post(f"/series/{series.id}/every-session", data={"answer": "going"})
+    html = client.get(f"/events/{session.id}-{session.slug}").text
+    assert "You're down as going for every session." in html
+
+
+def test_my_page_data_and_deleting_my_account_cover_every_session_answers(app, client, auth, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY), title="Coffee morning")
+    regular = new_person(email="reg@example.org", name="Reg")
+    auth.sign_in(regular.email)
+    client.post(f"/series/{series.id}/every-session", data={"answer": "maybe"})
+
+    assert "Coffee morning</a>:\n            maybe, every session" in client.get("/me/").text
+    assert client.get("/me/data.json").get_json()["every_session"] == [{"series": "Coffee morning", "answer": "maybe"}]
+
+    assert client.post("/me/delete", data={"confirm": "y"}).status_code == 302
+    assert db.session.scalars(select(StandingAnswer)).all() == []
+    [new] = extend_series(series, now=utcnow() + timedelta(days=7))
+    assert db.session.scalars(select(Rsvp).where(Rsvp.event_id == new.id)).all() == []
+
+
+def test_a_series_whose_last_host_left_pauses(app, host):
+    series = make_series(host, rule=RepeatRule(Repeats.WEEKLY))
+    db.session.execute(delete(SeriesHost))
+    db.session.commit()
+    db.session.expire_all()
+    assert extend_series(db.session.get(Series, series.id), now=utcnow() + timedelta(days=7)) == []
+    assert db.session.get(Series, series.id).status is SeriesStatus.PAUSED

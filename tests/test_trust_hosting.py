@@ -46,16 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def host(app, make_person):
-    return make_person(email=HOST, name="Hana Host")
-
-
-@pytest.fixture
-def steward(app, make_person):
-    return make_person(email=STEWARD, name="Sam Steward", steward=True)
-
-
-@pytest.fixture
 def event(make_event, host):
     return make_event(host=host, title="Brew and biscuits", description="Tea and *chat*.", capacity=1)
 
@@ -258,6 +248,67 @@ def test_mail_outs_older_than_an_hour_no_longer_count(event, host, app):
     db.session.execute(update(EventChange).values(created_at=utcnow() - timedelta(minutes=61)))
 
     assert message_people(locked_event(event.id), "everyone", "Again", "Hi.", host) == 1
+
+
+# -- replies to hosts' messages ----------------------------------------------------------------
+
+MESSAGE = {"audience": "everyone", "subject": "Parking", "body": "Park at the back."}
+
+
+def test_the_message_form_says_replies_cannot_reach_a_host_who_does_not_tick(client, auth, event, host):
+    auth.sign_in(HOST)
+
+    page = client.get(f"/events/{event.id}/attendees")
+
+    assert page.status_code == 200
+    assert "Let people reply to me by email (they will see your address)" in page.text
+    assert "Without this tick, replies cannot reach you" in page.text
+
+
+def test_a_host_who_lets_people_reply_is_the_reply_to(client, auth, mailbox, event, host):
+    going(event, ALICE, "Alice")
+    auth.sign_in(HOST)
+    mailbox.clear()
+
+    response = client.post(f"/events/{event.id}/message", data={**MESSAGE, "reply_to_me": "y"})
+
+    assert response.status_code == 302
+    message = mailbox.last_to(ALICE)
+    assert message["Reply-To"] == HOST
+    assert message["From"] == client.application.config["MAIL_FROM"]
+    assert "reply to this email: your reply goes to them" in message.get_content()
+
+
+def test_without_the_tick_there_is_no_reply_to_and_the_message_says_so(client, auth, mailbox, event, host):
+    going(event, ALICE, "Alice")
+    auth.sign_in(HOST)
+    mailbox.clear()
+
+    response = client.post(f"/events/{event.id}/message", data=MESSAGE)
+
+    assert response.status_code == 302
+    message = mailbox.last_to(ALICE)
+    assert message["Reply-To"] is None
+    assert HOST not in message.as_string()  # the host's address goes nowhere
+    assert "replies cannot reach the host" in message.get_content()
+
+
+@pytest.mark.parametrize("field", ["reply_to", "reply_to_me", "email"])
+def test_the_reply_to_cannot_be_typed_into_the_form(client, auth, mailbox, event, host, field):
+    """Only the host's stored address is ever the Reply-To: nothing posted can add a header."""
+    going(event, ALICE, "Alice")
+    auth.sign_in(HOST)
+    mailbox.clear()
+    forged = "bea@example.org\r\nBcc: everyone@example.org"
+
+    response = client.post(f"/events/{event.id}/message", data={**MESSAGE, "reply_to_me": "y", field: forged})
+
+    assert response.status_code == 302
+    message = mailbox.last_to(ALICE)
+    assert message["Reply-To"] == HOST
+    assert message["Bcc"] is None
+    assert mailbox.to("everyone@example.org") == []
+    assert mailbox.to("bea@example.org") == []
 
 
 # -- co-hosts by invitation ---------------------------------------------------------------------

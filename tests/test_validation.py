@@ -2,6 +2,8 @@
 field, what was typed kept, nothing saved, and never a server error."""
 
 import calendar
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import ClassVar
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from eventsite.errors import InvalidInput
-from eventsite.events import EventDetails, propose_event, resolve_times
+from eventsite.events import EventDetails, propose_event, proposer_problems, resolve_times, where_problems
 from eventsite.extensions import db
 from eventsite.models import Event, EventKind, Person
 from eventsite.times import NonexistentLocalTime, is_ambiguous, local_to_utc
@@ -678,3 +680,131 @@ def test_time_rules_are_reported_together_with_other_missing_fields(client, make
     assert response.status_code == 422
     assert "Choose what kind of gathering this is." in response.text
     assert "The start is in the past." in response.text
+
+
+# -- every message at once -----------------------------------------------------------------------
+
+# What the propose form sends when nothing is filled in: a select sends its first option.
+EMPTY_PROPOSAL = dict.fromkeys(FORM_FIELDS, "") | {"timezone": "Europe/London", "max_guests": "0"}
+NEEDED = {
+    "title": "Give your gathering a title.",
+    "kind": "Choose what kind of gathering this is.",
+    "starts_at": "Enter a date and time, for example 2027-03-14 19:00.",
+    "place": "Choose the locality, or “Online”.",
+    "venue_name": "Say where people should go (a venue name).",
+    "name": "Enter your name, as hosts are shown on the event page.",
+    "email": "Enter your email address so we can send you the confirmation link.",
+}
+
+
+def messages_beside_fields(response) -> dict[str, str]:
+    """Each field's message (from its ``<field>-error``) and the summary's links, by field."""
+    page = Elements(response.text)
+    beside = {key.removesuffix("-error"): item["text"].strip() for key, item in page.by_id.items()
+              if key.endswith("-error")}  # fmt: skip
+    for field in beside:
+        control = page.by_id[field]["attrs"]
+        assert control.get("aria-invalid") == "true", field
+        assert f"{field}-error" in control.get("aria-describedby", "").split(), field
+    return beside
+
+
+def summary_links(response) -> list[str]:
+    return re.findall(r'<li><a href="#([\w-]+)">', response.text.split('class="error-summary"', 1)[1].split("</ul>")[0])
+
+
+def test_an_empty_proposal_gets_every_message_at_once_beside_each_field(client, armley, mailbox):
+    response = client.post("/events/new", data=EMPTY_PROPOSAL)
+
+    assert response.status_code == 422
+    assert messages_beside_fields(response) == NEEDED
+    assert summary_links(response) == list(NEEDED)  # in the order of the form
+    assert event_count() == 0
+    assert mailbox.messages == []
+
+
+def test_the_propose_page_names_what_is_needed(client, armley):
+    hint = html.unescape(" ".join(client.get("/events/new").text.split()))
+    assert "Only these are needed: a title, the kind, the start, the place, and a venue to meet at" in hint
+    assert "(or, online, the link to join), with your name and email." in hint
+
+
+def test_a_missing_venue_and_a_bad_email_are_reported_together(client, armley):
+    form = valid_form(venue_name="", email="nadia@")
+    response = client.post("/events/new", data=form)
+
+    assert messages_beside_fields(response) == {
+        "venue_name": "Say where people should go (a venue name).",
+        "email": "Enter an email address like name@example.org.",
+    }
+    assert_refused(response, "venue_name", "Say where people should go", form)
+    assert event_count() == 0
+
+
+def test_online_without_a_link_and_no_email_are_reported_with_the_form_own_messages(client, armley):
+    form = valid_form(place="online", venue_name="", online_url="", email="", capacity="4", min_going="5", title="")
+    response = client.post("/events/new", data=form)
+
+    assert messages_beside_fields(response) == {
+        "title": "Give your gathering a title.",
+        "online_url": "An online gathering needs the link people will join with.",
+        "min_going": "This cannot be more than the capacity.",
+        "email": "Enter your email address so we can send you the confirmation link.",
+    }
+
+
+def test_answers_closing_after_the_start_is_reported_with_the_rest(client, armley):
+    start = future_local(days=10, hour=18)
+    late = (start + timedelta(days=1)).strftime(FORMAT)
+    response = client.post("/events/new", data=valid_form(rsvp_closes_at=late, venue_name="", name=""))
+
+    assert messages_beside_fields(response) == {
+        "venue_name": "Say where people should go (a venue name).",
+        "rsvp_closes_at": "Answers must close by the start (leave it empty to close at the start).",
+        "name": "Enter your name, as hosts are shown on the event page.",
+    }
+
+
+def test_a_signed_in_proposer_without_a_name_is_asked_for_it_with_the_rest(client, armley, make_person, auth):
+    make_person(email="nameless@example.org", name="")
+    auth.sign_in("nameless@example.org")
+
+    response = client.post("/events/new", data=valid_form(name="", email=None, venue_name=""))
+
+    assert messages_beside_fields(response) == {
+        "venue_name": "Say where people should go (a venue name).",
+        "name": "Enter your name, as hosts are shown on the event page.",
+    }
+
+
+def test_an_edit_reports_every_problem_at_once(client, hosted):
+    before = saved_state(hosted.id)
+    past = future_local(days=-2).strftime(FORMAT)
+    form = edit_form(title="", venue_name="", starts_at=past, ends_at="", capacity="5", min_going="6")
+    response = client.post(f"/events/{hosted.id}/edit", data=form)
+
+    assert response.status_code == 422
+    assert messages_beside_fields(response) == {
+        "title": "Give your gathering a title.",
+        "starts_at": "The start is in the past. Choose a time that is still to come.",
+        "venue_name": "Say where people should go (a venue name).",
+        "min_going": "This cannot be more than the capacity.",
+    }
+    assert saved_state(hosted.id) == before
+
+
+def test_where_problems_lists_every_problem_for_its_field(app):
+    problems = where_problems(False, None, "", "", capacity=3, min_going=4)
+    assert [(problem.field, problem.message) for problem in problems] == [
+        ("place", "Choose the locality, or “Online”."),
+        ("venue_name", "Say where people should go (a venue name)."),
+        ("min_going", "This cannot be more than the capacity."),
+    ]
+    assert where_problems(True, None, "", "https://meet.example.org/x") == []
+
+
+def test_proposer_problems_ask_a_guest_for_email_and_name_and_a_nameless_person_for_a_name(app, make_person):
+    assert [problem.field for problem in proposer_problems(None, "", "")] == ["email", "name"]
+    assert proposer_problems(None, "nadia@example.org", "Nadia") == []
+    assert [problem.field for problem in proposer_problems(make_person(name=""), "", "")] == ["name"]
+    assert proposer_problems(make_person(email="named@example.org", name="Named"), "", "") == []

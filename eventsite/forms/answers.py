@@ -49,3 +49,4 @@ class MessageForm(BaseForm):
     )
     subject = StringField("Subject", validators=[DataRequired("Give your message a subject."), Length(max=120)])
     body = TextAreaField("Message", validators=[DataRequired("Write your message."), Length(max=5000)])
+    reply_to_me = BooleanField("Let people reply to me by email (they will see your address)")

@@ -55,8 +55,19 @@ class BaseForm(FlaskForm):
 
     def add_error(self, error: InvalidInput) -> None:
         """Show a domain rule's message beside its field (or the form's first)."""
-        field = getattr(self, error.field, None) or next(iter(self))
+        field = self._field_for(error)
         field.errors = [*field.errors, error.message]
+
+    def add_problems(self, problems: list[InvalidInput]) -> bool:
+        """Show each of the domain's problems beside its field, unless the field already has a
+        message (its own check said more precisely what is wrong); True when there were none."""
+        for problem in problems:
+            if not self._field_for(problem).errors:
+                self.add_error(problem)
+        return not problems
+
+    def _field_for(self, error: InvalidInput):
+        return getattr(self, error.field, None) or next(iter(self))
 
 
 class ActionForm(BaseForm):

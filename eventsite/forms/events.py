@@ -3,7 +3,9 @@
 from flask import current_app
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -14,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
-from eventsite.events import EventDetails, resolve_times
+from eventsite.events import EventDetails, proposer_problems, resolve_rsvp_close, resolve_times, where_problems
 from eventsite.forms.base import (
     DATETIME_FORMATS,
     DATETIME_MESSAGE,
@@ -28,12 +30,14 @@ from eventsite.forms.base import (
     tag_list,
     web_link,
 )
-from eventsite.models import ACCESS_FEATURES, Event, EventKind
+from eventsite.forms.series import REPEAT_CHOICES, RepeatFields
+from eventsite.models import ACCESS_FEATURES, Event, EventKind, Person
+from eventsite.recurrence import MAX_SESSIONS, MISSING_DATE_RULE
 from eventsite.text import parse_tags
-from eventsite.times import timezone_names
+from eventsite.times import timezone_choices, timezone_names
 
 
-class EventForm(BaseForm):
+class EventForm(RepeatFields, BaseForm):
     title = StringField(
         "Title",
         validators=[DataRequired("Give your gathering a title."), Length(max=120)],
@@ -56,6 +60,31 @@ class EventForm(BaseForm):
         description="Optional: two hours after the start if left empty.",
     )
     timezone = SelectField("Time zone", validators=[InputRequired()])
+    repeats = SelectField(
+        "Repeats",
+        choices=lambda: choices(REPEAT_CHOICES),
+        validators=[Optional()],
+        description="Each session is its own gathering, at the same local time. " + MISSING_DATE_RULE,
+    )
+    week_of_month = SelectField(
+        "Which weekday of the month",
+        choices=lambda: choices([("", "As the first session’s (the second Thursday, say)"), ("-1", "The last one")]),
+        validators=[Optional()],
+        description="Only for “every month, on the same weekday”.",
+    )
+    repeat_until = DateField("Last date", validators=[Optional()], description="Optional: no sessions after this date.")
+    repeat_count = WholeNumberField(
+        "Or a number of sessions",
+        validators=[Optional(), NumberRange(1, MAX_SESSIONS, f"Give a number from 1 to {MAX_SESSIONS}.")],
+        description="Optional. With neither, it runs on, and we ask its hosts every few months if it still happens.",
+    )
+    seen_dates = HiddenField()  # the rule whose first dates were shown (eventsite.forms.series)
+    apply_to = SelectField(
+        "Change",
+        choices=lambda: choices([("this", "This session only"), ("later", "This session and all later ones")]),
+        default="this",
+        description="For a session of a series: the title, time, place, capacity and description.",
+    )
     place = SelectField("Place", validators=[InputRequired("Choose the locality, or “Online”.")])
     venue_name = StringField("Venue", validators=[Length(max=120)], description="A pub, café, community centre…")
     address = StringField("Address", validators=[Length(max=300)])
@@ -109,7 +138,8 @@ class EventForm(BaseForm):
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_names()
+        self.places_by_slug = {place.slug: place for place in places}
+        self.timezone.choices = timezone_choices(current_app.config["TIMEZONE"], self.timezone.data)
         self.place.choices = place_choices("Choose a place", places)
         if not self.timezone.data:
             self.timezone.data = current_app.config["TIMEZONE"]
@@ -172,16 +202,27 @@ class EventForm(BaseForm):
             raise ValidationError("Choose a time zone from the list.")
 
     def validate(self, extra_validators=None) -> bool:
-        """Also check the times against the rules now, so every message shows at once."""
+        """Also check the domain's rules (times, where, when answers close) now, so every
+        message shows at once; the domain checks them again when saving."""
         valid = super().validate(extra_validators)
-        times = (self.starts_at, self.ends_at, self.timezone)
-        if self.starts_at.data and not any(field.errors for field in times):
-            try:
-                resolve_times(self.starts_at.data, self.ends_at.data, self.timezone.data, utcnow())
-            except InvalidInput as error:
-                self.add_error(error)
-                valid = False
-        return valid
+        problems = [*self._time_problems(), *self._where_problems(), *self._repeat_problems()]
+        return self.add_problems(problems) and valid
+
+    def _time_problems(self) -> list[InvalidInput]:
+        if not self.starts_at.data or any(field.errors for field in (self.starts_at, self.ends_at, self.timezone)):
+            return []
+        try:
+            starts_at, _ = resolve_times(self.starts_at.data, self.ends_at.data, self.timezone.data, utcnow())
+            if not self.rsvp_closes_at.errors:
+                resolve_rsvp_close(self.rsvp_closes_at.data, self.timezone.data, starts_at)
+        except InvalidInput as error:
+            return [error]
+        return []
+
+    def _where_problems(self) -> list[InvalidInput]:
+        place = self.places_by_slug.get(self.place.data)
+        where = (self.place.data == ONLINE, place, self.venue_name.data, self.online_url.data)
+        return where_problems(*where, self.capacity.data, self.min_going.data)
 
 
 class ProposeForm(EventForm):
@@ -193,6 +234,15 @@ class ProposeForm(EventForm):
         validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
         description="We email you a link to confirm. It is never shown to anyone.",
     )
+
+    def __init__(self, *args, proposer: Person | None = None, **kwargs):
+        """``proposer``: the signed-in person, or None for someone who gives an email."""
+        super().__init__(*args, **kwargs)
+        self.proposer = proposer
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self.add_problems(proposer_problems(self.proposer, self.email.data, self.name.data)) and valid
 
 
 class CancelForm(BaseForm):

@@ -2,17 +2,19 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventsite.errors import LinkInvalid
 from eventsite.events import use_email_link
-from eventsite.extensions import db, limiter, login_manager
+from eventsite.extensions import db, login_manager
 from eventsite.forms import ActionForm, EmailForm
 from eventsite.models import LinkPurpose, Person
+from eventsite.moderation import waits_for_steward
 from eventsite.people import find_link, send_sign_in_link
 from eventsite.sessions import end_all_sessions, end_session, find_session, session_id, split_session_id, start_session
 from eventsite.text import has_control_chars
+from eventsite.views.errors import rate_limit
 
 bp = Blueprint("auth", __name__)
 MAX_NEXT_URL = 200  # the length of EmailLink.next_url
@@ -60,7 +62,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["EMAIL_RATE_LIMIT"], methods=["POST"])
+@rate_limit("EMAIL_RATE_LIMIT")
 def sign_in():
     """Ask for an email address and send a one-time sign-in link to it."""
     form = EmailForm()
@@ -80,7 +82,8 @@ def redeem_link_page(token):
         link = find_link(token)
     except LinkInvalid as error:
         return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
-    return render_template("auth/link.html", link=link, form=ActionForm(), purpose=LinkPurpose)
+    held = link.purpose is LinkPurpose.CONFIRM_EVENT and waits_for_steward(link.person)
+    return render_template("auth/link.html", link=link, form=ActionForm(), purpose=LinkPurpose, held=held)
 
 
 @bp.post("/links/<token>")

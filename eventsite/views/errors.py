@@ -1,11 +1,16 @@
-"""Friendly error pages; a domain refusal is a 403, a bad CSRF token a 400."""
+"""Friendly error pages; a domain refusal is a 403, a bad CSRF token a 400. Also the
+rate limits, and the 429 page that says when to try again."""
 
-from flask import Flask, Response, render_template
+import math
+import time
+
+from flask import Flask, Response, current_app, render_template
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from eventsite.errors import NotAllowed
-from eventsite.extensions import db
+from eventsite.extensions import db, limiter
 
 MESSAGES = {
     400: "Something in that request was not right.",
@@ -13,7 +18,7 @@ MESSAGES = {
     404: "We could not find that page. It may have moved, or never existed.",
     405: "That page cannot be used that way.",
     413: "That was too much to send in one go.",
-    429: "Too many requests. Please wait a moment and try again.",
+    429: "Too many requests from here. Please try again later.",
     500: "Something went wrong on our side. Nothing you typed was saved; please try again.",
 }
 
@@ -21,6 +26,7 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(NotAllowed, not_allowed)
     app.register_error_handler(InternalServerError, server_error)
@@ -32,6 +38,43 @@ def _page(code: int, message: str):
 
 def http_error(error: HTTPException):
     return _page(error.code or 500, MESSAGES.get(error.code, error.description))
+
+
+def succeeded(response: Response) -> bool:
+    """What counts against a limit: a request that worked (an event made, an email sent,
+    then a redirect), never a form sent back with its messages."""
+    return response.status_code < 400
+
+
+def rate_limit(setting: str):
+    """A limit per client address on a view's POSTs, read from the config ``setting`` when
+    the request comes; only requests that succeeded count."""
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], deduct_when=succeeded)
+
+
+def too_many_requests(error: RateLimitExceeded):
+    """The limit's own reset time, in words and in Retry-After."""
+    reached = limiter.current_limit
+    if reached is None:
+        return _page(429, MESSAGES[429])
+    seconds = max(1, math.ceil(reached.reset_at - time.time()))
+    page, code = _page(429, f"Too many requests from here. Please try again {wait_in_words(seconds)}.")
+    return page, code, {"Retry-After": str(seconds)}
+
+
+def wait_in_words(seconds: float) -> str:
+    """Roughly how long until a person may try again: "in about 50 minutes"."""
+    minutes = max(1, round(seconds / 60))
+    if minutes == 1:
+        return "in about a minute"
+    if minutes < 60:
+        return f"in about {minutes} minutes"
+    hours = round(minutes / 60)
+    if hours == 1:
+        return "in about an hour"
+    if hours < 48:
+        return f"in about {hours} hours"
+    return f"in about {round(hours / 24)} days"
 
 
 def csrf_error(error: CSRFError):

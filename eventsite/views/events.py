@@ -1,14 +1,15 @@
 """Event pages: propose, show, edit, hosts, cancel and report."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from eventsite import events as rules
 from eventsite import hosting
+from eventsite import series as series_rules
 from eventsite.attendees import Visitor, public_names
 from eventsite.errors import InvalidInput
-from eventsite.extensions import db, limiter
+from eventsite.extensions import db
 from eventsite.forms import CancelForm, CohostForm, EventForm, ProposeForm, ReportForm, RsvpForm
 from eventsite.ical import event_calendar
 from eventsite.listing import places
@@ -19,13 +20,18 @@ from eventsite.rsvps import (
     attendance,
     closed_reason,
     find_rsvp,
+    has_private_details,
     locked_event,
     manage_token,
     rsvp_for_token,
     sees_private_details,
     waitlist_position,
 )
+from eventsite.series_edits import edit_later_sessions
+from eventsite.series_mail import tell_series_changed
+from eventsite.series_pages import rule_in_words
 from eventsite.sharing import json_ld
+from eventsite.views.errors import rate_limit
 
 bp = Blueprint("events", __name__)
 MAX_ID = 2**31 - 1
@@ -108,7 +114,10 @@ def event_page(event: Event, rsvp_form: RsvpForm | None = None) -> dict:
         "awaiting": None if mine or current_user.is_authenticated else session.get("awaiting", {}).get(str(event.id)),
         "position": waitlist_position(mine) if mine else None,
         "sees_private": sees_private_details(is_host, mine),
+        "has_private": has_private_details(event),
         "closed": closed_reason(event),
+        "series_rule": rule_in_words(event.series) if event.series else "",
+        "standing": series_rules.standing_answer_of(event.series, current_user) if event.series else None,
         "rsvp_form": rsvp_form,
     }
 
@@ -117,23 +126,22 @@ def event_url(event: Event) -> str:
     return url_for("events.show", event_id=event.id, slug=event.slug)
 
 
-def _limit(setting: str):
-    """A rate limit on POSTs, read from the config when the request comes."""
-    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
-
-
 @bp.route("/events/new", methods=["GET", "POST"])
-@_limit("PROPOSE_RATE_LIMIT")
+@rate_limit("PROPOSE_RATE_LIMIT")
 def new():
     """Propose a gathering; no account needed."""
-    form = ProposeForm(places=places())
+    signed_in = current_user.is_authenticated
+    form = ProposeForm(places=places(), proposer=current_user._get_current_object() if signed_in else None)
     if form.validate_on_submit():
-        signed_in = current_user.is_authenticated
+        rule = form.repeat_rule()
+        if rule and not form.has_seen_dates(rule):  # a series: show its first dates before making it
+            return render_template("events/new.html", form=form, preview=form.preview(rule))
         try:
             if signed_in:
                 event = rules.propose_signed_in(form.details(places()), current_user, form.name.data)
             else:
                 event = rules.propose_as_guest(form.details(places()), form.email.data, form.name.data)
+            made = series_rules.sessions_of(series_rules.start_series(event, rule)) if rule else []
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
@@ -141,9 +149,15 @@ def new():
             db.session.commit()
             if not signed_in:
                 return redirect(url_for("events.check_email"))
-            flash(_status_message(event), "success")
+            flash(_status_message(event) + _series_message(made), "success")
             return redirect(event_url(event))
     return render_template("events/new.html", form=form), INVALID if form.errors else 200
+
+
+def _series_message(sessions: list[Event]) -> str:
+    if not sessions:
+        return ""
+    return f" It repeats: {len(sessions)} sessions are planned so far, each its own gathering."
 
 
 def _status_message(event: Event) -> str:
@@ -189,16 +203,33 @@ def edit(event_id):
         return redirect(event_url(event))
     form = EventForm(data=None if request.method == "POST" else EventForm.data_for(event), places=places())
     if form.validate_on_submit():
+        rule = None if event.series_id else form.repeat_rule()
+        if rule and not form.has_seen_dates(rule):
+            return render_template("events/edit.html", form=form, event=event, preview=form.preview(rule))
         try:
-            rules.edit_event(event, form.details(places()), current_user)
+            message = _save_edit(event, form, rule)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
         else:
             db.session.commit()
-            flash("Your changes are saved.", "success")
+            flash(message, "success")
             return redirect(event_url(event))
     return render_template("events/edit.html", form=form, event=event), INVALID if form.errors else 200
+
+
+def _save_edit(event: Event, form: EventForm, rule) -> str:
+    """One session, this and the later ones of its series, or a one-off that now repeats."""
+    details = form.details(places())
+    if event.series_id and form.apply_to.data == "later":
+        told = edit_later_sessions(event, details, current_user)
+        tell_series_changed(event.series, told)
+        return "Your changes are saved, on this session and all later ones."
+    rules.edit_event(event, details, current_user)
+    if rule:
+        made = series_rules.sessions_of(series_rules.start_series(event, rule))
+        return "Your changes are saved." + _series_message(made)
+    return "Your changes are saved."
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
@@ -247,7 +278,7 @@ def _host_change(event_id, form_name: str, change) -> tuple:
 
 @bp.post("/events/<int:event_id>/hosts")
 @login_required
-@_limit("EMAIL_RATE_LIMIT")
+@rate_limit("EMAIL_RATE_LIMIT")
 def add_host(event_id):
     """Invite a co-host by email: they become a host with the same rights once they accept."""
     error_page, invitation = _host_change(event_id, "cohost_form", hosting.add_cohost)
@@ -259,7 +290,7 @@ def add_host(event_id):
 
 @bp.post("/events/<int:event_id>/hand-over")
 @login_required
-@_limit("EMAIL_RATE_LIMIT")
+@rate_limit("EMAIL_RATE_LIMIT")
 def hand_over(event_id):
     """Hand the event to someone else: you step down once they accept (at once if they host it)."""
     error_page, invitation = _host_change(event_id, "handover_form", hosting.hand_over)
@@ -289,7 +320,7 @@ def step_down(event_id):
 
 
 @bp.route("/events/<int:event_id>/report", methods=["GET", "POST"])
-@_limit("PROPOSE_RATE_LIMIT")
+@rate_limit("PROPOSE_RATE_LIMIT")
 def report(event_id):
     """Anyone can report a gathering to the stewards."""
     event = load_event(event_id)

@@ -10,7 +10,8 @@ from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.feeds import feed_token
 from eventsite.forms import DeleteAccountForm, RsvpForm
-from eventsite.rsvps import waitlist_position
+from eventsite.rsvps import closed_reason, waitlist_position
+from eventsite.series import standing_answers_of
 from eventsite.views.auth import log_out
 
 bp = Blueprint("me", __name__, url_prefix="/me")
@@ -19,13 +20,15 @@ bp = Blueprint("me", __name__, url_prefix="/me")
 @bp.get("/")
 @login_required
 def index():
-    """What I'm going to, maybe, waiting for, and hosting; change any answer here."""
+    """What I'm going to, maybe, waiting for, and hosting; change any answer still open here."""
     answers = my_rsvps(current_user)
     return render_template(
         "me/index.html",
         answers=answers,
         positions={rsvp.id: waitlist_position(rsvp) for rsvp in answers},
+        closed={rsvp.id: closed_reason(rsvp.event) for rsvp in answers},
         hosting=hosting(current_user),
+        standing=standing_answers_of(current_user),
         form=RsvpForm(),
         feed_token=feed_token(current_user),
     )

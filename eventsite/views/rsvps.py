@@ -3,13 +3,13 @@ the hosts' view of who is coming: list, CSV, messages.
 
 Every view that changes an RSVP locks the event row first (``locked_event``)."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eventsite import attendees
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.events import can_view
-from eventsite.extensions import db, limiter
+from eventsite.extensions import db
 from eventsite.forms import ActionForm, EmailForm, MessageForm, RemoveAnswerForm, RsvpForm
 from eventsite.host_mail import messaging_closed
 from eventsite.hosting import remove_answer
@@ -24,6 +24,7 @@ from eventsite.rsvps import (
     token_event_id,
     waitlist_position,
 )
+from eventsite.views.errors import rate_limit
 from eventsite.views.events import (
     MAX_ID,
     await_confirmation,
@@ -49,8 +50,8 @@ def _lock_visible_event(event_id: int) -> Event:
 
 def _answer_message(rsvp) -> str:
     if rsvp.status is RsvpStatus.WAITLISTED:
-        place = attendees.ordinal(waitlist_position(rsvp))
-        return f"It's full, so you're {place} on the waitlist. We'll email you as soon as a place comes up."
+        position = waitlist_position(rsvp)
+        return f"It's full, so you're number {position} on the waitlist. We'll email you as soon as a place comes up."
     return {
         RsvpStatus.GOING: "You're going! We've emailed you the details and a calendar entry.",
         RsvpStatus.MAYBE: "Noted: maybe. We've emailed you a link to change your answer.",
@@ -59,7 +60,7 @@ def _answer_message(rsvp) -> str:
 
 
 @bp.post("/events/<int:event_id>/rsvp")
-@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+@rate_limit("RSVP_RATE_LIMIT")
 def respond(event_id):
     """Going, maybe or can't go: at once when signed in or proven here, else confirmed by email."""
     event = _lock_visible_event(event_id)
@@ -107,7 +108,7 @@ def confirm_page(token):
 
 
 @bp.post("/answers/<token>")
-@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+@rate_limit("RSVP_RATE_LIMIT")
 def confirm(token):
     """Use the link: the address is proven and the answer counts."""
     event = _lock_visible_event(pending_event_id(token) or abort(404))
@@ -137,7 +138,7 @@ def manage(token):
 
 
 @bp.post("/rsvps/<token>")
-@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+@rate_limit("RSVP_RATE_LIMIT")
 def change(token):
     """Change an answer from the emailed link (which proves the address to this browser)."""
     event_id = token_event_id(token) or abort(404)
@@ -194,14 +195,16 @@ def attendee_csv(event_id):
 
 @bp.post("/events/<int:event_id>/message")
 @login_required
-@limiter.limit(lambda: current_app.config["EMAIL_RATE_LIMIT"])
+@rate_limit("EMAIL_RATE_LIMIT")
 def message(event_id):
     """Email everyone going (or the waitlist, or maybe): one message each, addresses never shared."""
     event = load_hosted_event(event_id, lock=True)  # the hourly limit counts one mail-out at a time
     form = MessageForm()
     if form.validate():
         try:
-            sent = attendees.message_people(event, form.audience.data, form.subject.data, form.body.data, current_user)
+            sent = attendees.message_people(
+                event, form.audience.data, form.subject.data, form.body.data, current_user, form.reply_to_me.data
+            )
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)

@@ -13,6 +13,7 @@ from eventsite.mail import external_url
 from eventsite.models import RsvpStatus, Series
 from eventsite.series_mail import tell_every_session, tell_series_ended, tell_stopped_coming
 from eventsite.series_pages import series_feed, series_page
+from eventsite.views.errors import rate_limit
 from eventsite.views.feeds import calendar_response
 
 bp = Blueprint("series", __name__)
@@ -56,6 +57,7 @@ def feed(series_id):
 
 @bp.post("/series/<int:series_id>/every-session")
 @login_required
+@rate_limit("EMAIL_RATE_LIMIT")
 def every_session(series_id):
     """Answer going (or maybe) for every coming session and those added later."""
     series = load_series(series_id)
@@ -76,6 +78,7 @@ def every_session(series_id):
 
 @bp.post("/series/<int:series_id>/stop-coming")
 @login_required
+@rate_limit("EMAIL_RATE_LIMIT")
 def stop_coming(series_id):
     """End the standing answer: can't go to any coming session."""
     series = load_series(series_id)

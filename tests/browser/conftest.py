@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask_migrate import upgrade
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from config import Config
 from eventsite import create_app
@@ -139,11 +139,18 @@ class Visitor:
         assert not self.csp_violations, "the browser refused something:\n" + "\n".join(self.csp_violations)
 
     def check(self, name: str) -> None:
-        """The page passes axe in light and dark (with JavaScript; axe hangs without it),
-        has one h1, and nothing so far broke the CSP; screenshots of each go to
+        """The page has one h1 and one main, a label on every visible field, an error
+        summary when a field has an error, and nothing so far broke the CSP. With
+        JavaScript (axe hangs without it) it also passes axe, and every button's text
+        stands out from the button, in light and dark. Screenshots of each go to
         test-artifacts/screenshots/."""
         page = self.page
         expect(page.locator("h1")).to_have_count(1)
+        expect(page.locator("main")).to_have_count(1)
+        unlabelled = unlabelled_fields(page)
+        assert not unlabelled, f"{name} ({page.url}): fields without a label:\n" + "\n".join(unlabelled)
+        if page.locator(".field.has-error").count():
+            expect(page.locator(".error-summary")).to_have_count(1)
         self.assert_no_csp_violations()
         if not self.js:
             screenshot(page, f"{name}-{self.mode}")
@@ -154,6 +161,8 @@ class Visitor:
             assert results.violations_count == 0, f"{name} ({scheme}, {page.url}):\n{results.generate_report()}"
             unsure = _unjudged_contrast(results)
             assert not unsure, f"{name} ({scheme}, {page.url}): contrast axe could not judge:\n" + "\n".join(unsure)
+            faint = faint_buttons(page)
+            assert not faint, f"{name} ({scheme}, {page.url}): button text too faint:\n" + "\n".join(faint)
             screenshot(page, f"{name}-{self.mode}-{scheme}")
         page.emulate_media(color_scheme="light")
 
@@ -175,7 +184,7 @@ class Visitor:
     def open_answer_link(self, mailbox, email: str, title: str) -> None:
         """Open the "confirm your answer" link mailed to ``email``: a page with a button."""
         page = self.page
-        page.goto(wait_for_link(mailbox, email, "/answers/"))
+        visit(page, wait_for_link(mailbox, email, "/answers/"))
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Confirm your answer for “{title}”")
 
     def confirm_answer(self, mailbox, email: str, title: str):
@@ -188,10 +197,10 @@ class Visitor:
     def sign_in(self, email: str, mailbox) -> None:
         """Sign in as people do: ask for a link, open it from the email, press the button."""
         page = self.page
-        page.goto("/sign-in")
+        visit(page, "/sign-in")
         page.get_by_label("Email").fill(email)
         page.get_by_role("button", name="Email me a sign-in link").click()
-        page.goto(wait_for_link(mailbox, email))
+        visit(page, wait_for_link(mailbox, email))
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
@@ -212,6 +221,15 @@ def people(request, browser, base_url):
         visitor.context.close()
     for visitor in visitors:  # pages visited after the journey's last check() count too
         visitor.assert_no_csp_violations()
+
+
+def visit(page: Page, url: str, status: int = 200) -> Response:
+    """Open ``url`` and assert the status it answered with (after any redirect): a test
+    that lands on the 404 page must not pass for the page it meant to see."""
+    response = page.goto(url)
+    assert response is not None, f"{url} gave no response"
+    assert response.status == status, f"{url} answered {response.status}, not {status} (now at {page.url})"
+    return response
 
 
 def wait_for_link(mailbox, address: str, containing: str = "/") -> str:
@@ -260,6 +278,91 @@ def _unjudged_contrast(results) -> list[str]:
                 reasons = " ".join(check["message"] for check in node["any"])
                 unjudged.append(f"{', '.join(node['target'])}: {reasons}")
     return unjudged
+
+
+# A field's accessible name, as a screen reader would announce it: a <label>, aria-label,
+# or aria-labelledby (a title or placeholder is not a label).
+_UNLABELLED = r"""fields => fields
+    .filter(field => field.getClientRects().length && getComputedStyle(field).visibility !== "hidden")
+    .filter(field => {
+        const text = element => (element && element.textContent.trim()) || "";
+        const labelledBy = (field.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean)
+            .map(id => text(document.getElementById(id))).join("");
+        const labels = Array.from(field.labels || []).map(text).join("");
+        return !(labels || (field.getAttribute("aria-label") || "").trim() || labelledBy);
+    })
+    .map(field => field.outerHTML.slice(0, 120))"""
+FIELDS = "input:not([type=hidden], [type=submit], [type=button], [type=reset], [type=image]), select, textarea"
+
+
+def unlabelled_fields(page: Page) -> list[str]:
+    """The visible form fields nobody could name: none, on a good page."""
+    return page.locator(FIELDS).evaluate_all(_UNLABELLED)
+
+
+# WCAG 1.4.3 for each visible button: its text against its own background (the first
+# opaque background up its ancestors, translucent ones blended in), 4.5:1, or 3:1 for
+# large text (24 px, or 18.66 px bold). axe judges text against the page; this catches a
+# button whose text is the colour of the button itself.
+_FAINT_BUTTONS = r"""buttons => {
+    const canvas = matchMedia("(prefers-color-scheme: dark)").matches ? [18, 18, 18, 1] : [255, 255, 255, 1];
+    const parse = value => {
+        const match = value.match(/^rgba?\(([^)]*)\)$/);
+        if (!match) return null;
+        const parts = match[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+        return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+    };
+    const over = (top, bottom) => {  // top composited over an opaque bottom
+        const a = top[3];
+        return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+    };
+    const background = element => {
+        const layers = [];
+        for (let node = element; node && node.nodeType === 1; node = node.parentElement) {
+            const colour = parse(getComputedStyle(node).backgroundColor);
+            if (!colour) return null;
+            if (colour[3] > 0) layers.push(colour);
+            if (colour[3] >= 1) break;
+        }
+        return layers.reduceRight((below, layer) => over(layer, below), canvas);
+    };
+    const luminance = rgb => {
+        const [r, g, b] = rgb.slice(0, 3).map(v => {
+            v /= 255;
+            return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const faint = [];
+    for (const button of buttons) {
+        const style = getComputedStyle(button);
+        const text = (button.tagName === "INPUT" ? button.value : button.textContent).trim();
+        if (!text || button.disabled || !button.getClientRects().length || style.visibility === "hidden") continue;
+        const classes = button.className.trim().split(/\s+/).filter(Boolean).map(name => "." + name).join("");
+        const name = `${button.tagName.toLowerCase()}${classes} "${text.slice(0, 40)}"`;
+        const back = background(button), colour = parse(style.color);
+        if (!back || !colour) {
+            faint.push(`${name}: colours not in rgb(): ${style.color} on ${style.backgroundColor}`);
+            continue;
+        }
+        const front = over(colour, back);
+        const [light, dark] = [luminance(front), luminance(back)].sort((x, y) => y - x);
+        const ratio = (light + 0.05) / (dark + 0.05);
+        const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
+        const needed = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+        if (ratio < needed) {
+            const on = `rgb(${back.slice(0, 3).map(Math.round).join(", ")})`;
+            faint.push(`${name}: ${ratio.toFixed(2)}:1, needs ${needed}:1 (${style.color} on ${on})`);
+        }
+    }
+    return faint;
+}"""
+BUTTONS = "button, input[type=submit], input[type=button], input[type=reset], a.button, [role=button]"
+
+
+def faint_buttons(page: Page) -> list[str]:
+    """The visible buttons whose text does not stand out from the button: none, on a good page."""
+    return page.locator(BUTTONS).evaluate_all(_FAINT_BUTTONS)
 
 
 def screenshot(page: Page, name: str) -> None:

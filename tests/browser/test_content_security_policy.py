@@ -4,7 +4,7 @@ page they pass through is known to work under the policy."""
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import Visitor, visit
 
 INJECT = """() => {
     const script = document.createElement("script");
@@ -20,7 +20,7 @@ def test_inline_script_and_style_are_refused_and_noticed(browser, base_url):
     visitor = Visitor(browser, base_url, "desktop")
     page = visitor.page
     try:
-        response = page.goto("/")
+        response = visit(page, "/")
         policy = response.headers["content-security-policy"]
         assert "script-src 'self';" in policy
         assert "style-src 'self';" in policy

@@ -15,7 +15,7 @@ from eventsite.hosting import add_cohost
 from eventsite.mail import deliver
 from eventsite.models import EventKind, RsvpStatus
 from eventsite.rsvps import answer, locked_event
-from tests.browser.conftest import Visitor, a_place, wait_for_link
+from tests.browser.conftest import Visitor, a_place, visit, wait_for_link
 from tests.conftest import new_event, new_person
 
 
@@ -61,26 +61,26 @@ def test_every_other_page_passes_axe(browser, base_url, mailbox, hosted, mode):
     visitor = Visitor(browser, base_url, mode)
     page = visitor.page
     try:
-        for path, name in [
-            (hosted["event"], "event-full"),
-            (hosted["cancelled"], "event-cancelled"),
-            ("/sign-in", "sign-in"),
-            ("/calendar", "calendar"),
-            ("/embed", "embed"),
-            (hosted["event"] + "/report", "report"),
-            ("/links/not-a-real-link", "link-invalid"),
-            ("/no-such-page", "not-found"),
+        for path, name, status in [
+            (hosted["event"], "event-full", 200),
+            (hosted["cancelled"], "event-cancelled", 200),
+            ("/sign-in", "sign-in", 200),
+            ("/calendar", "calendar", 200),
+            ("/embed", "embed", 200),
+            (hosted["event"] + "/report", "report", 200),
+            ("/links/not-a-real-link", "link-invalid", 410),
+            ("/no-such-page", "not-found", 404),
         ]:
-            page.goto(path)
+            visit(page, path, status)
             visitor.check(name)
-        page.goto("/sign-in")
+        visit(page, "/sign-in")
         page.get_by_role("button", name="Email me a sign-in link").click()
         expect(page.locator("#email-error")).to_be_visible()
         visitor.check("sign-in-errors")
 
         # A guest's answer waits for the email; the link's page confirms it, once.
         title = hosted["title"]
-        page.goto(hosted["event"])
+        visit(page, hosted["event"])
         visitor.answer_as_guest("Gus Guest", hosted["guest"])
         visitor.check("event-check-email")
         visitor.open_answer_link(mailbox, hosted["guest"], title)
@@ -90,17 +90,17 @@ def test_every_other_page_passes_axe(browser, base_url, mailbox, hosted, mode):
         expect(page.locator(".my-answer")).to_have_text(
             "You're number 1 on the waitlist: we'll email you if a place comes up."
         )
-        assert page.goto(link).status == 410
+        visit(page, link, 410)
         expect(page.get_by_role("heading", level=1)).to_have_text("That link cannot be used")
         visitor.check("answer-link-used")
 
         # An invitation to host, for someone without a name yet: it asks for one.
-        page.goto(wait_for_link(mailbox, hosted["invitee"], "/invitations/"))
+        visit(page, wait_for_link(mailbox, hosted["invitee"], "/invitations/"))
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Host “{title}”?")
         expect(page.get_by_label("Your name")).to_be_visible()
         expect(page.get_by_role("button", name="Decline")).to_be_visible()
         visitor.check("invitation")
-        assert page.goto("/invitations/not-a-real-invitation").status == 410
+        visit(page, "/invitations/not-a-real-invitation", 410)
         visitor.check("invitation-invalid")
 
         visitor.sign_in(hosted["host"], mailbox)
@@ -113,7 +113,7 @@ def test_every_other_page_passes_axe(browser, base_url, mailbox, hosted, mode):
             ("/me/", "me-hosting"),
             ("/me/delete", "delete-account"),
         ]:
-            page.goto(path)
+            visit(page, path)
             if name == "hosts":
                 invited = page.get_by_role("region", name="Invited, not answered yet")
                 expect(invited).to_contain_text(hosted["invitee"])
@@ -121,14 +121,14 @@ def test_every_other_page_passes_axe(browser, base_url, mailbox, hosted, mode):
             elif name == "me-hosting":
                 expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
             visitor.check(name)
-        page.goto(hosted["event"] + "/edit")
+        visit(page, hosted["event"] + "/edit")
         page.get_by_label("Title").fill("")
         page.get_by_role("button", name="Save changes").click()
         expect(page.locator("#title-error")).to_be_visible()
         visitor.check("edit-errors")
 
         # A host removes an answer: its place goes to the guest at the head of the waitlist.
-        page.goto(hosted["event"] + "/attendees")
+        visit(page, hosted["event"] + "/attendees")
         page.get_by_role("link", name="Remove the answer of Person 1").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Remove this answer to “{title}”?")
         visitor.check("remove-answer")
@@ -142,7 +142,7 @@ def test_every_other_page_passes_axe(browser, base_url, mailbox, hosted, mode):
 
         visitor.sign_in(hosted["steward"], mailbox)
         for path, name in [("/stewards/", "stewards-queue"), ("/stewards/places", "stewards-places")]:
-            page.goto(path)
+            visit(page, path)
             visitor.check(name)
     finally:
         visitor.context.close()

@@ -9,7 +9,7 @@ from eventsite.extensions import db
 from eventsite.models import Event, RsvpStatus
 from eventsite.people import find_person
 from eventsite.rsvps import find_rsvp
-from tests.browser.conftest import event_url, wait_for_link
+from tests.browser.conftest import event_url, visit, wait_for_link
 from tests.conftest import future_local, new_event, new_person
 
 
@@ -24,7 +24,7 @@ def test_cohost_accepts_an_emailed_invitation_and_gets_the_host_tools(site, peop
     hana = people()
     hana.sign_in(host_email, mailbox)
     page = hana.page
-    page.goto(page_url)
+    visit(page, page_url)
     page.get_by_role("region", name="For hosts").get_by_role("link", name="Hosts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hosts of “{title}”")
     invite = page.get_by_role("region", name="Invite a co-host")
@@ -45,12 +45,12 @@ def test_cohost_accepts_an_emailed_invitation_and_gets_the_host_tools(site, peop
     # Until she accepts, Ivy is nobody special on the event page.
     ivy = people()
     page = ivy.page
-    page.goto(page_url)
+    visit(page, page_url)
     expect(page.get_by_role("region", name="For hosts")).to_have_count(0)
     expect(page.locator(".facts")).not_to_contain_text("ivy")  # no name made from her address
 
     # The link opens a page with buttons; she has no name yet, so it asks for one.
-    page.goto(link)
+    visit(page, link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Host “{title}”?")
     expect(page.get_by_text(f"Hana Host, a host, invites you ({invitee_email})")).to_be_visible()
     page.get_by_role("button", name="Accept and become a host").click()
@@ -94,7 +94,7 @@ def test_signing_out_everywhere_ends_other_sessions_and_forgets_answers(site, pe
     # Mo answers as a guest and confirms: this browser remembers the answer.
     mo = people()
     page = mo.page
-    page.goto(page_url)
+    visit(page, page_url)
     mo.answer_as_guest("Mo Member", email)
     expect(mo.confirm_answer(mailbox, email, title)).to_have_text("You're going.")
 
@@ -103,7 +103,7 @@ def test_signing_out_everywhere_ends_other_sessions_and_forgets_answers(site, pe
     other = people()
     other.sign_in(email, mailbox)
 
-    page.goto("/me/")
+    visit(page, "/me/")
     expect(page.get_by_role("link", name=title)).to_be_visible()
     mo.check("me-sign-out-everywhere")
     page.get_by_role("button", name="Sign out everywhere").click()
@@ -111,10 +111,10 @@ def test_signing_out_everywhere_ends_other_sessions_and_forgets_answers(site, pe
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
     # This browser no longer knows Mo's answer, and the other device is signed out too.
-    page.goto(page_url)
+    visit(page, page_url)
     expect(page.get_by_role("region", name="Are you coming?").locator(".my-answer")).to_have_count(0)
     expect(page.get_by_label("Your email")).to_be_visible()
-    other.page.goto("/me/")
+    visit(other.page, "/me/")
     expect(other.page.get_by_role("button", name="Sign out")).to_have_count(0)
     expect(other.page.get_by_role("link", name="Sign in")).to_be_visible()
     expect(other.page.get_by_role("link", name=title)).to_have_count(0)

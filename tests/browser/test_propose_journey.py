@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.models import Event, EventStatus
-from tests.browser.conftest import a_place, event_url, wait_for_link
+from tests.browser.conftest import a_place, event_url, visit, wait_for_link
 from tests.conftest import new_person
 
 
@@ -22,7 +22,7 @@ def test_newcomer_proposes_confirms_and_goes_live_after_a_steward(site, people, 
 
     nia = people()
     page = nia.page
-    page.goto("/")
+    visit(page, "/")
     nia.check("home")
     page.get_by_role("link", name="Propose a gathering").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Propose a gathering")
@@ -54,17 +54,17 @@ def test_newcomer_proposes_confirms_and_goes_live_after_a_steward(site, people, 
     nia.check("check-email")
 
     # The email's link opens a page with a button; pressing it confirms.
-    page.goto(wait_for_link(mailbox, proposer_email, "/links/"))
+    visit(page, wait_for_link(mailbox, proposer_email, "/links/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Confirm “{title}”")
     nia.check("confirm-link")
-    page.get_by_role("button", name="Confirm and publish").click()
+    page.get_by_role("button", name="Confirm and send to a steward").click()  # moderation is on by default
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.get_by_text("Waiting for a steward")).to_be_visible()
     expect(page.locator(".description strong")).to_have_text("someone from another sector")
 
     # Not live yet: a visitor does not find it.
     visitor = people()
-    visitor.page.goto("/")
+    visit(visitor.page, "/")
     expect(visitor.page.get_by_role("link", name=title)).to_have_count(0)
 
     # The steward is told, signs in from the email, and approves it.
@@ -85,7 +85,7 @@ def test_newcomer_proposes_confirms_and_goes_live_after_a_steward(site, people, 
     assert event_url(event) in mailbox.links(told)
 
     # Now anyone finds it on the list of that day's gatherings (other tests fill the first page) and opens it.
-    visitor.page.goto(f"/?date_from={starts[:10]}&date_to={starts[:10]}")
+    visit(visitor.page, f"/?date_from={starts[:10]}&date_to={starts[:10]}")
     card = visitor.page.locator(".event-card", has_text=title)
     expect(card).to_contain_text("Pub or coffee gathering")
     expect(card).to_contain_text("Café Nova, Armley")

@@ -16,7 +16,7 @@ from eventsite.models import Event, Person, RsvpStatus
 from eventsite.people import find_person
 from eventsite.rsvps import find_rsvp, locked_event
 from eventsite.times import local_to_utc
-from tests.browser.conftest import a_place, event_url, wait_for_link
+from tests.browser.conftest import a_place, event_url, visit, wait_for_link
 from tests.conftest import LONDON, future_local, new_event, new_person
 
 WHEN = "%a %-d %b %Y, %H:%M"  # how the event page shows a start (templates/_macros.html)
@@ -74,7 +74,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     # Ada, not signed in, asks for the one place: it is held while she confirms by email.
     ada = people()
     page = ada.page
-    page.goto(page_url)
+    visit(page, page_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.locator(".facts")).to_contain_text("0 going of 1 place (1 left)")
     expect(page.locator(".facts .full")).to_have_count(0)
@@ -117,7 +117,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
 
     # Someone else types Ada's address: the same "check your email" page, and nothing changes.
     eve = people()
-    eve.page.goto(page_url)
+    visit(eve.page, page_url)
     eve.answer_as_guest("Eve Else", ada_email, "Can't go")
     expect(eve.page.get_by_text("You're going.")).to_have_count(0)
     expect(eve.page.locator(".facts")).to_contain_text("1 going of 1 place")
@@ -127,9 +127,9 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     assert _status_of(event, ada_email) is RsvpStatus.GOING
     assert find_person(ada_email).name == "Ada Answer"
     # Even opening Ada's manage link (a forwarded email) teaches Eve's browser nothing.
-    eve.page.goto(manage_link)
+    visit(eve.page, manage_link)
     expect(eve.page.get_by_role("heading", level=1)).to_have_text(f"Your answer for “{title}”")
-    eve.page.goto(page_url)
+    visit(eve.page, page_url)
     expect(eve.page.get_by_text("You're going.")).to_have_count(0)
     expect(eve.page.get_by_label("Your email")).to_be_visible()
     _private_details_hidden(eve.page)
@@ -137,7 +137,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     # Ben finds it full, says he is going anyway, and is first on the waitlist.
     ben = people()
     page = ben.page
-    page.goto(page_url)
+    visit(page, page_url)
     facts = page.locator(".facts")
     expect(facts).to_contain_text("1 going of 1 place")
     expect(page.locator(".facts .full")).to_be_visible()
@@ -149,7 +149,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     expect(facts).not_to_contain_text("waitlist")  # not until he confirms
     answer = ben.confirm_answer(mailbox, ben_email, title)
     expect(answer).to_have_text("You're number 1 on the waitlist: we'll email you if a place comes up.")
-    expect(page.get_by_text("It's full, so you're 1st on the waitlist.")).to_be_visible()
+    expect(page.get_by_text("It's full, so you're number 1 on the waitlist.")).to_be_visible()
     expect(facts).to_contain_text("1 going of 1 place, 1 on the waitlist")
     expect(waitlist_notice).to_have_count(0)
     _private_details_hidden(page)  # for people going only
@@ -157,7 +157,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
 
     told_ben = mailbox.last_to(ben_email)
     assert told_ben["Subject"] == f"You're on the waitlist: {title}"
-    assert "you're 1st on the waitlist" in mailbox.text(told_ben)
+    assert "you're number 1 on the waitlist" in mailbox.text(told_ben)
     assert _vevent(_calendar(mailbox, told_ben))["STATUS"] == "TENTATIVE"
     db.session.rollback()  # end the test's read snapshot: the server has written since
     assert _status_of(event, ada_email) is RsvpStatus.GOING
@@ -166,7 +166,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     # Ada opens the link from her email: a page with buttons; opening it changes nothing.
     mail_count = len(mailbox.messages)
     page = ada.page
-    page.goto(manage_link)
+    visit(page, manage_link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Your answer for “{title}”")
     expect(page.get_by_role("status")).to_have_text("You're going.")
     for button in ("I'm going", "Maybe", "Can't go"):
@@ -212,7 +212,7 @@ def test_full_event_waitlist_then_promotion(site, people, mailbox):
     other_title = f"Second supper ({mode})"
     other = _event(other_title, host)
     page = ada.page
-    page.goto(event_url(other))
+    visit(page, event_url(other))
     page.get_by_label("Your name").fill("Ada Answer")
     page.get_by_label("Your email").fill(ada_email)
     page.get_by_role("button", name="Maybe").click()
@@ -246,7 +246,7 @@ def test_host_edits_time_and_attendees_are_emailed(site, people, mailbox):
     hana = people()
     hana.sign_in(host_email, mailbox)
     page = hana.page
-    page.goto(event_url(event))
+    visit(page, event_url(event))
     expect(page.get_by_text(old_local.strftime(WHEN), exact=True)).to_be_visible()
     page.get_by_role("link", name="Edit", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Edit “{title}”")
