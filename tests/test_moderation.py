@@ -581,3 +581,18 @@ def test_in_newcomers_mode_someone_published_before_is_promised_publishing(
     client.post(mailbox.link_to(HOST))
     second = db.session.scalars(db.select(Event).where(Event.title != "First")).one()
     assert second.status is EventStatus.PUBLISHED  # as promised
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("open", "Your gathering then goes live straight away."),
+        ("all", "A steward then looks at it, and we email you when it is live."),
+        ("newcomers", "if this is the first gathering from your address, a steward looks at it first"),
+    ],
+)
+def test_the_check_your_email_page_says_what_happens_in_the_site_s_mode(app, client, mode, words):
+    app.config["MODERATION"] = mode
+    page = client.get("/events/new/check-email")
+    assert page.status_code == 200
+    assert words in " ".join(page.text.split())

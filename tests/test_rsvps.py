@@ -1028,6 +1028,18 @@ def test_the_button_of_the_current_answer_is_pressed(client, auth, make_event, h
     assert answer_buttons(page) == expected
 
 
+def test_the_emailed_change_link_s_page_presses_the_current_answer_too(client, make_event, host, person):
+    event = make_event(host=host)
+    ann = person("Ann Attlee")
+    say(event, ann, MAYBE)
+
+    page = client.get(f"/rsvps/{manage_token(find_rsvp(event, ann))}")
+
+    assert page.status_code == 200
+    assert answer_buttons(page)["maybe"] == ("Maybe", "true", True)
+    assert answer_buttons(page)["going"][1] == "false"
+
+
 def test_hosts_are_not_offered_to_report_their_own_gathering(client, auth, make_event, host, person):
     event = make_event(host=host)
     report = f'href="/events/{event.id}/report"'
