@@ -11,7 +11,9 @@ from eventsite.attendees import respond
 from eventsite.extensions import db
 from eventsite.hosting import add_cohost
 from eventsite.models import EventStatus, RsvpStatus
+from eventsite.recurrence import RepeatRule, Repeats
 from eventsite.rsvps import locked_event
+from eventsite.series import start_series
 
 HOSTILE = [
     "",
@@ -31,7 +33,8 @@ HOSTILE = [
 FIELDS = ["title", "kind", "starts_at", "ends_at", "timezone", "place", "venue_name", "address", "online_url",
           "capacity", "min_going", "description", "tags", "access_features", "access_notes", "cost", "name",
           "email", "message", "reason", "cohost-email", "cohost-name", "handover-email", "next", "page",
-          "date_from", "date_to", "audience", "subject", "body"]  # fmt: skip
+          "date_from", "date_to", "audience", "subject", "body", "repeats", "week_of_month", "repeat_until",
+          "repeat_count", "seen_dates", "apply_to", "answer", "series", "reply_to_me"]  # fmt: skip
 
 
 def _paths(app, event_id: int) -> list[tuple[str, set[str]]]:
@@ -56,6 +59,7 @@ def people(make_person, make_event):
     held = make_event(host=host, status=EventStatus.HELD)
     respond(locked_event(event.id), make_person("guest@example.org", "Guest"), RsvpStatus.GOING)
     add_cohost(event, host, "invitee@example.org")
+    start_series(make_event(host=host, title="Weekly coffee"), RepeatRule(Repeats.WEEKLY, count=3))  # series 1
     db.session.commit()
     return {"host": host, "steward": steward, "event": event, "held": held}
 

@@ -100,6 +100,7 @@ def test_a_one_off_is_made_at_once(app, client, auth, place, host):
         ({"repeat_until": "2099-01-01"}, "repeat_until", "not both"),
         ({"repeat_count": "", "repeat_until": "2099-01-01"}, "repeat_until", f"more than {MAX_SESSIONS} sessions"),
         ({"repeats": "daily"}, "repeats", "Not a valid choice"),
+        ({"repeats": "monthly-weekday", "week_of_month": "5"}, "week_of_month", "Not a valid choice"),
         ({"repeat_count": "three"}, "repeat_count", "whole number"),
     ],
 )
