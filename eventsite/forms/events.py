@@ -68,9 +68,9 @@ class EventForm(RepeatFields, BaseForm):
     )
     week_of_month = SelectField(
         "Which weekday of the month",
-        choices=lambda: choices([("", "As the first session’s (the second Thursday, say)"), ("-1", "The last one")]),
+        choices=lambda: choices([("", "As the first session’s"), ("-1", "The last one")]),
         validators=[Optional()],
-        description="Only for “every month, on the same weekday”.",
+        description="For “every month, same weekday”: the second Thursday, say, as the first session, or the last.",
     )
     repeat_until = DateField("Last date", validators=[Optional()], description="Optional: no sessions after this date.")
     repeat_count = WholeNumberField(

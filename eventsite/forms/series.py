@@ -32,8 +32,8 @@ REPEAT_CHOICES = [
     ("", "Does not repeat"),
     (Repeats.WEEKLY.value, "Every week"),
     (Repeats.FORTNIGHTLY.value, "Every two weeks"),
-    (Repeats.MONTHLY_ON_DATE.value, "Every month, on the same date"),
-    (Repeats.MONTHLY_ON_WEEKDAY.value, "Every month, on the same weekday (the second Thursday, say)"),
+    (Repeats.MONTHLY_ON_DATE.value, "Every month, same date"),
+    (Repeats.MONTHLY_ON_WEEKDAY.value, "Every month, same weekday"),
 ]
 # The rule's own names for its fields, and the form's.
 RULE_FIELDS = {"until": "repeat_until", "count": "repeat_count", "week_of_month": "week_of_month"}
