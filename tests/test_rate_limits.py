@@ -126,3 +126,14 @@ def test_two_app_instances_share_one_count_in_redis(app, tmp_path):
         for instance in (first, second, first, second)
     ]
     assert statuses == [302, 302, 302, 429]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_looking_at_a_series_first_dates_does_not_use_up_the_limit(limited_app, mailbox, make_place):
+    make_place("Armley")
+    client = limited_app.test_client()
+    series = proposal(repeats="weekly", repeat_count="3")
+    previews = [client.post("/events/new", data=series).status_code for _ in range(4)]
+    assert previews == [200] * 4  # "Check the dates", nothing made
+    statuses = [client.post("/events/new", data=proposal(title=f"Brew {n}")).status_code for n in range(3)]
+    assert statuses == [302, 302, 429]

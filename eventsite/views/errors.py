@@ -41,9 +41,10 @@ def http_error(error: HTTPException):
 
 
 def succeeded(response: Response) -> bool:
-    """What counts against a limit: a request that worked (an event made, an email sent,
-    then a redirect), never a form sent back with its messages."""
-    return response.status_code < 400
+    """What counts against a limit: a request that worked (an event made, an email sent),
+    which every limited view answers with a redirect; never a form sent back with its
+    messages, nor a page that only shows something first (a series' dates)."""
+    return 300 <= response.status_code < 400
 
 
 def rate_limit(setting: str):
