@@ -23,31 +23,29 @@ def series_url(series: Series) -> str:
     return external_url("series.show", series_id=series.id, slug=series.slug)
 
 
-def sessions_file(series: Series, results: list[Answer]) -> Attachment:
-    """One .ics holding every session answered (no METHOD: opening it adds or updates them)."""
-    entries = [
-        FeedEntry(
-            result.rsvp.event,
-            "TENTATIVE" if result.rsvp.status in TENTATIVE else None,
-            private_details=result.rsvp.status is RsvpStatus.GOING,
-        )
-        for result in results
-        if result.rsvp.status is not RsvpStatus.NOT_GOING
-    ]
+def as_answered(session: Event, status: RsvpStatus | None) -> FeedEntry:
+    """A session as this person's calendar should hold it: maybe and waitlisted are tentative,
+    and only someone going gets the joining details."""
+    return FeedEntry(session, "TENTATIVE" if status in TENTATIVE else None, private_details=status is RsvpStatus.GOING)
+
+
+def sessions_file(series: Series, entries: list[FeedEntry], suffix: str = "") -> Attachment:
+    """One .ics holding these sessions (no METHOD: opening it adds or updates them by UID)."""
     body = calendar_bytes(
         entries, name=series.title, description=f"Sessions of {series.title}", url_for_event=event_url
     )
-    return Attachment(f"series-{series.id}.ics", "text/calendar", body.decode())
+    return Attachment(f"series-{series.id}{suffix}.ics", "text/calendar", body.decode())
 
 
 def tell_every_session(series: Series, person: Person, standing: RsvpStatus, results: list[Answer]) -> None:
     """One email for a standing answer: each session and where the person stands in it."""
     lines = [(result.rsvp, waitlist_position(result.rsvp)) for result in results]
+    entries = [as_answered(result.rsvp.event, result.rsvp.status) for result in results]
     queue_mail(
         person.email,
         f"Every session: {series.title}",
         "series_every_session",
-        attachment=sessions_file(series, results) if results else None,
+        attachment=sessions_file(series, entries) if entries else None,
         person=person,
         series=series,
         standing=standing,
@@ -73,17 +71,11 @@ def tell_series_ended(series: Series, told: dict[int, tuple[Person, list[Event]]
     """One email to each person who had answered a session the end cancelled, with a
     calendar file that marks those sessions cancelled (same UIDs, so calendars update)."""
     for person, sessions in told.values():
-        body = calendar_bytes(
-            [FeedEntry(session) for session in sessions],
-            name=series.title,
-            description=f"Cancelled sessions of {series.title}",
-            url_for_event=event_url,
-        )
         queue_mail(
             person.email,
             f"Series ended: {series.title}",
             "series_ended",
-            attachment=Attachment(f"series-{series.id}-cancelled.ics", "text/calendar", body.decode()),
+            attachment=sessions_file(series, [FeedEntry(session) for session in sessions], "-cancelled"),
             person=person,
             series=series,
             sessions=sessions,
@@ -96,24 +88,12 @@ def tell_series_changed(series: Series, told: dict) -> None:
     """One email to each person answering sessions that changed: each session with what
     changed (old beside new), and one calendar file that updates them all (same UIDs)."""
     for person, changes in told.values():
-        entries = []
-        for session, _lines in changes:
-            rsvp_status = _status_in(session, person)
-            entries.append(
-                FeedEntry(
-                    session,
-                    "TENTATIVE" if rsvp_status in TENTATIVE else None,
-                    private_details=rsvp_status is RsvpStatus.GOING,
-                )
-            )
-        body = calendar_bytes(
-            entries, name=series.title, description=f"Sessions of {series.title}", url_for_event=event_url
-        )
+        entries = [as_answered(session, _status_in(session, person)) for session, _lines in changes]
         queue_mail(
             person.email,
             f"Changed: {series.title} ({len(changes)} session{'s' if len(changes) != 1 else ''})",
             "series_changed",
-            attachment=Attachment(f"series-{series.id}.ics", "text/calendar", body.decode()),
+            attachment=sessions_file(series, entries),
             person=person,
             series=series,
             changes=changes,
