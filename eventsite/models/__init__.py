@@ -1,4 +1,4 @@
-"""The data, by area: people, gatherings, answers, series and the mail queue.
+"""The data, by area: people, gatherings, answers, series, ideas and the mail queue.
 
 Times are aware UTC datetimes (see ``eventsite.database.UTCDateTime``); an event's own
 IANA zone is kept beside them for display and calendar output. Import models from
@@ -20,6 +20,17 @@ from eventsite.models.events import (
     Tag,
     event_tags,
 )
+from eventsite.models.ideas import (
+    AgainRequest,
+    Idea,
+    IdeaStatus,
+    IdeaSupport,
+    PendingSupport,
+    PollChoice,
+    PollOption,
+    PollVote,
+    idea_tags,
+)
 from eventsite.models.mail import OutboxMail
 from eventsite.models.people import DELETED_DOMAIN, EmailLink, LinkPurpose, Person, PersonSession
 from eventsite.models.series import Series, SeriesHost, SeriesStatus, StandingAnswer
@@ -28,6 +39,7 @@ __all__ = [
     "ACCESS_FEATURES",
     "DELETED_DOMAIN",
     "KIND_LABELS",
+    "AgainRequest",
     "EmailLink",
     "Event",
     "EventChange",
@@ -35,12 +47,19 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "HostInvitation",
+    "Idea",
+    "IdeaStatus",
+    "IdeaSupport",
     "LinkPurpose",
     "OutboxMail",
     "PendingAnswer",
+    "PendingSupport",
     "Person",
     "PersonSession",
     "Place",
+    "PollChoice",
+    "PollOption",
+    "PollVote",
     "Report",
     "Rsvp",
     "RsvpStatus",
@@ -50,4 +69,5 @@ __all__ = [
     "StandingAnswer",
     "Tag",
     "event_tags",
+    "idea_tags",
 ]

@@ -40,6 +40,9 @@ class Rsvp(db.Model):
     # Per-RSVP secret behind the emailed "change your answer" link; a new value revokes old links.
     manage_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Did you make it?", the day after (eventsite.again): None until they say; asked once.
+    went: Mapped[bool | None]
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -15,6 +15,7 @@ from eventsite.models.people import Person
 from eventsite.text import slugify
 
 if TYPE_CHECKING:
+    from eventsite.models.ideas import Idea
     from eventsite.models.series import Series
 
 
@@ -151,12 +152,20 @@ class Event(db.Model):
     # moved, so that making sessions again never makes this one twice.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     occurs_on: Mapped[date | None]
+    # Made from an idea (eventsite.ideas): its "I'd come" supporters are invited once, when it goes live.
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id", ondelete="SET NULL"), index=True)
+    idea_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Run again from a past gathering: whoever went or asked is invited first, and the public
+    # list, feeds and API show it only from ``public_from`` (eventsite.again).
+    again_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
+    public_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     place: Mapped[Place | None] = relationship()
     created_by: Mapped[Person] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=event_tags, order_by=Tag.name)
     hosts: Mapped[list[EventHost]] = relationship(cascade="all, delete-orphan", order_by=EventHost.added_at)
     series: Mapped["Series | None"] = relationship(back_populates="sessions")
+    idea: Mapped["Idea | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.status.value}>"
