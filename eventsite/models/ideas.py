@@ -49,6 +49,12 @@ class Idea(db.Model):
     is_online: Mapped[bool] = mapped_column(default=False)
     status: Mapped[IdeaStatus] = mapped_column(stored_enum(IdeaStatus, "idea_status"), default=IdeaStatus.UNCONFIRMED)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    # Posted by someone not signed in: the address and name they typed, and the hash of the
+    # emailed link's secret, until the link proves the address (then created_by is set).
+    pending_email: Mapped[str] = mapped_column(String(254), default="")
+    pending_name: Mapped[str] = mapped_column(String(100), default="")
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The last time someone posted, supported or voted on it: the list's tie-break, and fading.
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

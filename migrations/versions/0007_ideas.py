@@ -1,9 +1,9 @@
-"""Ideas that become gatherings: ideas, support (proven or waiting for its link), date
-polls; events made from an idea or run again (invite-first), and "I went" on answers
+"""Ideas that become gatherings: ideas, support (proven, or waiting for its emailed link),
+date polls; events made from an idea or run again (invite-first), and "I went" on answers
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-02 01:45:40.631588
+Create Date: 2026-12-02 01:46:37.385488
 
 """
 from alembic import op
@@ -29,6 +29,10 @@ def upgrade():
     sa.Column('is_online', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('unconfirmed', 'held', 'open', 'hidden', 'closed', name='idea_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('pending_email', sa.String(length=254), nullable=False),
+    sa.Column('pending_name', sa.String(length=100), nullable=False),
+    sa.Column('confirm_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('confirm_expires_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_activity_at', sa.DateTime(), nullable=False),
     sa.Column('would_come_count', sa.Integer(), nullable=False),
@@ -36,7 +40,8 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_idea_created_by_id_person'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['place_id'], ['place.id'], name=op.f('fk_idea_place_id_place')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea')),
+    sa.UniqueConstraint('confirm_token_hash', name=op.f('uq_idea_confirm_token_hash'))
     )
     with op.batch_alter_table('idea', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idea_created_by_id'), ['created_by_id'], unique=False)
