@@ -17,6 +17,7 @@ from eventsite.views import errors as error_views
 from eventsite.views import events as event_views
 from eventsite.views import feeds as feed_views
 from eventsite.views import hosting as hosting_views
+from eventsite.views import invitations as invitation_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
 from eventsite.views import rsvps as rsvp_views
@@ -72,6 +73,6 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     blueprints = (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views)
-    for views in (*blueprints, hosting_views, series_views):
+    for views in (*blueprints, hosting_views, series_views, invitation_views):
         app.register_blueprint(views.bp)
     error_views.init_app(app)

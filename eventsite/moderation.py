@@ -16,6 +16,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
+from eventsite.invitations import invite_waiting_people
 from eventsite.lifecycle import change_status
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import Event, EventStatus, Person, Place, Report
@@ -53,6 +54,7 @@ def publish_or_hold(event: Event, proposer: Person, mode: str) -> None:
     else:
         change_status(event, "publish")
         event.updated_at = utcnow()
+        invite_waiting_people(event)
 
 
 def tell_stewards(event: Event, subject: str, template: str, **context) -> None:
@@ -108,6 +110,7 @@ def approve(event: Event, steward: Person) -> None:
     record_change(event, steward, "approved by a steward")
     if was_held and not event.is_cancelled:  # a gathering its hosts cancelled meanwhile is not "live"
         _tell_hosts(event, "Your gathering is live", "event_published")
+        invite_waiting_people(event)
 
 
 def hide(event: Event, steward: Person) -> None:

@@ -152,9 +152,10 @@ class Event(db.Model):
     # moved, so that making sessions again never makes this one twice.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
     occurs_on: Mapped[date | None]
-    # Made from an idea (eventsite.ideas): its "I'd come" supporters are invited once, when it goes live.
+    # Made from an idea (eventsite.ideas), or run again (below): the people waiting for it (who
+    # said "I'd come", or went last time or asked again) are invited once, when it goes live.
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id", ondelete="SET NULL"), index=True)
-    idea_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Run again from a past gathering: whoever went or asked is invited first, and the public
     # list, feeds and API show it only from ``public_from`` (eventsite.again).
     again_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)

@@ -136,7 +136,7 @@ def upgrade():
 
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('idea_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('idea_invited_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('invited_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('again_of_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('public_from', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_event_again_of_id'), ['again_of_id'], unique=False)
@@ -162,7 +162,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_event_again_of_id'))
         batch_op.drop_column('public_from')
         batch_op.drop_column('again_of_id')
-        batch_op.drop_column('idea_invited_at')
+        batch_op.drop_column('invited_at')
         batch_op.drop_column('idea_id')
 
     with op.batch_alter_table('poll_vote', schema=None) as batch_op:
