@@ -64,6 +64,11 @@ class Config:
     # and the hosts of a series with no end are asked this often whether it goes on.
     SERIES_HORIZON_DAYS = int(os.environ.get("SERIES_HORIZON_DAYS", "120"))
     SERIES_RENEW_DAYS = int(os.environ.get("SERIES_RENEW_DAYS", "180"))
+    # An open idea with no activity (posted, supported) for this many days moves to "older ideas".
+    IDEA_FADE_DAYS = int(os.environ.get("IDEA_FADE_DAYS", "90"))
+    # A gathering run again is on the public list, feeds and API only this many hours after
+    # the people who went, or asked for it again, were invited (see "After a gathering").
+    INVITE_FIRST_HOURS = float(os.environ.get("INVITE_FIRST_HOURS", "24"))
 
     # Trust and safety (see the README's "Trust and safety" section).
     # A guest's "going" holds a place this long while it waits for the emailed link.

@@ -12,11 +12,14 @@ from eventsite.cli import commands
 from eventsite.extensions import csrf, db, limiter, login_manager, migrate
 from eventsite.moderation import MODERATION_MODES
 from eventsite.times import is_timezone
+from eventsite.views import again as again_views
 from eventsite.views import auth as auth_views
 from eventsite.views import errors as error_views
 from eventsite.views import events as event_views
 from eventsite.views import feeds as feed_views
 from eventsite.views import hosting as hosting_views
+from eventsite.views import idea_poll as idea_poll_views
+from eventsite.views import ideas as idea_views
 from eventsite.views import invitations as invitation_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
@@ -73,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     blueprints = (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views)
-    for views in (*blueprints, hosting_views, series_views, invitation_views):
+    for views in (*blueprints, hosting_views, series_views, invitation_views, idea_views, idea_poll_views, again_views):
         app.register_blueprint(views.bp)
+    idea_poll_views.init_app(app)
     error_views.init_app(app)

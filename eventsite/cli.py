@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import attendees, demo, retention, series
+from eventsite import again, attendees, demo, retention, series
 from eventsite.backup import BackupFailed, backup_sqlite
 from eventsite.database import immediate_writes
 from eventsite.deploy import deploy_problems
@@ -53,6 +53,18 @@ def send_reminders():
         count = attendees.send_reminders()
         db.session.commit()
     click.echo(f"Queued {count} reminder{'' if count == 1 else 's'}.")
+    with immediate_writes():
+        sent, failed = deliver()
+    click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
+
+
+@click.command("send-follow-ups")
+def send_follow_ups():
+    """Ask everyone who was going, the day after, "Did you make it?" (cron, hourly; safe to repeat)."""
+    with immediate_writes():
+        count = again.send_follow_ups()
+        db.session.commit()
+    click.echo(f"Queued {count} follow-up{'' if count == 1 else 's'}.")
     with immediate_writes():
         sent, failed = deliver()
     click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
@@ -155,4 +167,5 @@ def extend_series():
         deliver()
 
 
-commands = (seed_demo, send_mail, send_reminders, check_deploy, release_holds, purge, backup, steward, extend_series)
+commands = (seed_demo, send_mail, send_reminders, send_follow_ups, check_deploy, release_holds, purge, backup, steward,
+            extend_series)  # fmt: skip

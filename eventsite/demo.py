@@ -16,15 +16,23 @@ from sqlalchemy import func, insert, select
 from eventsite.database import utcnow
 from eventsite.demo_network import CINEMA_CLUB, CINEMA_NIGHTS, GATHERINGS, VENUES, Gathering
 from eventsite.extensions import db
+from eventsite.ideas import close_idea, set_support
 from eventsite.lifecycle import change_status
 from eventsite.models import (
     ACCESS_FEATURES,
+    AgainRequest,
     Event,
     EventHost,
     EventKind,
     EventStatus,
+    Idea,
+    IdeaStatus,
+    IdeaSupport,
     Person,
     Place,
+    PollChoice,
+    PollOption,
+    PollVote,
     Rsvp,
     RsvpStatus,
     Tag,
@@ -122,8 +130,12 @@ def seed_network() -> str:
             event.sequence = 1
     sessions = _series_demo(cinema, events)
     _rsvp_demo(rng, [*events, *sessions], people)
+    ideas = _ideas_demo(rng, places, tags, people)
+    events += _after_gathering_demo(rng, places, tags, people)
+    _poll_demo(ideas, events)
     total = len(events) + len(sessions)
-    return f"Demo network: {total} gatherings (3 series), {len(people) + 1} people, {len(places)} places."
+    return (f"Demo network: {total} gatherings (3 series), {len(ideas)} ideas, {len(people) + 1} people, "
+            f"{len(places)} places.")  # fmt: skip
 
 
 # Gatherings that run again, by title: how they repeat, and how many weeks ago the first was.
@@ -346,3 +358,124 @@ def _bulk_rsvps(rng: random.Random, capacities: dict, person_ids, count: int) ->
         going[pair[0]] += status is RsvpStatus.GOING
         rows.append({"event_id": pair[0], "person_id": pair[1], "status": status})
     return rows
+
+
+# Ideas on the board: (title, kind, place or "online" or None, tags, description, would come, could host).
+IDEAS = [
+    ("A walking group for people living with frailty", EventKind.WALK, "Armley", ["frailty", "green-spaces"],
+     "Short, flat walks at an easy pace, with a café at the end. Carers welcome too.", 9, 2),
+    ("Zero-suicide conversation café", EventKind.PUB_COFFEE, "City Centre", ["zero-suicide", "mental-health"],
+     "An informal space to talk about what works in suicide prevention, across sectors.", 7, 1),
+    ("Digital skills drop-in for older neighbours", EventKind.WORKSHOP, "Seacroft", ["digital-skills", "loneliness"],
+     "Bring a phone or tablet: volunteers help with video calls, repeat prescriptions and bus times.", 6, 2),
+    ("TED talk night on co-production", EventKind.CINEMA_CLUB, "online", ["co-production"],
+     "Watch two short talks together, then talk about what they mean for our services.", 5, 1),
+    ("Housing officers meet GPs", EventKind.PUB_COFFEE, "Harehills", ["housing", "neighbourhoods"],
+     "Half an hour over a brew: who to call when a patient's home is making them ill.", 4, 1),
+    ("Dementia-friendly film screening", EventKind.CINEMA_CLUB, "Headingley", ["dementia"],
+     "Lights up a little, sound down a little, and nobody minds if you chat.", 4, 0),
+    ("Young carers' pizza evening", EventKind.PARTY, "Chapeltown", ["carers", "young-people"],
+     "A night off for young carers: pizza, games, no forms.", 3, 1),
+    ("Social prescribing show and tell", EventKind.WORKSHOP, "Beeston", ["social-prescribing"],
+     "Link workers share the groups and places they send people to.", 3, 0),
+    ("Leadership without hierarchy", EventKind.WORKSHOP, "online", ["leadership", "co-production"],
+     "What does leading look like when nobody is in charge? A practical session.", 2, 0),
+    ("Allotment afternoon", EventKind.OTHER, "Holbeck", ["green-spaces", "loneliness"],
+     "Dig, plant, share a flask. Gloves provided.", 1, 1),
+    ("Christmas quiz for the whole network", EventKind.PARTY, None, ["brew-and-biscuits"],
+     "Teams mixed across sectors. Closed: it became the December social.", 8, 1),
+    ("Board games in the library", EventKind.OTHER, "Armley", ["loneliness"],
+     "Nobody has said much about this one for a while.", 1, 0),
+]  # fmt: skip
+CLOSED_IDEA, FADED_IDEA = 10, 11  # indexes into IDEAS
+
+
+def _ideas_demo(rng: random.Random, places: dict[str, Place], tags: dict[str, Tag], people: list[Person]) -> list[Idea]:
+    """A dozen ideas on the board with support (some offers to host, some with names shown),
+    one closed by its author and one faded (no activity for longer than IDEA_FADE_DAYS).
+    Made open directly: the demo's authors are known, and no steward is emailed."""
+    made = []
+    for number, (title, kind, where, names, description, come, host) in enumerate(IDEAS):
+        author = people[(number * 5) % len(people)]
+        description_html, summary = _rendered(description)
+        idea = Idea(title=title, kind=kind, description=description, description_html=description_html,
+                    summary=summary, place=places.get(where), is_online=where == "online", created_by=author,
+                    status=IdeaStatus.OPEN, tags=[tags[name] for name in names])  # fmt: skip
+        db.session.add(idea)
+        db.session.flush()
+        supporters = rng.sample([person for person in people if person is not author], come + host)
+        for person in supporters[:come]:
+            set_support(idea, person, would_come=True)
+        for offer, person in enumerate(supporters[come:]):
+            set_support(idea, person, could_host=True, would_come=True, show_name=offer % 2 == 0)
+        if number == CLOSED_IDEA:
+            close_idea(idea, author)
+        days_ago = 100 + number if number == FADED_IDEA else rng.randint(0, 40)
+        idea.created_at = idea.last_activity_at = utcnow() - timedelta(days=days_ago, hours=rng.randint(0, 23))
+        made.append(idea)
+    db.session.flush()
+    return made
+
+
+# The idea with a live date poll, and the one that became a gathering (indexes into IDEAS; a title in GATHERINGS).
+POLL_IDEA, BECAME_IDEA, BECAME_GATHERING = 0, CLOSED_IDEA, "Social evening for the whole network"
+POLL_DATES = ((12, time(11)), (15, time(14)), (19, time(10, 30)))  # days ahead, local start
+
+
+def _poll_demo(ideas: list[Idea], events: list[Event]) -> None:
+    """A live date poll on one idea (three dates, each supporter's marks), and the closed idea
+    linked to the gathering it became. Written directly, as eventsite.idea_poll leaves them;
+    its own random numbers, so the rest of the demo stays as it was."""
+    rng, idea = random.Random(12), ideas[POLL_IDEA]
+    starts = [_local(days, start) for days, start in POLL_DATES]
+    options = [
+        PollOption(idea_id=idea.id, starts_at=at, ends_at=at + timedelta(hours=2), timezone=_zone().key,
+                   created_by_id=idea.created_by_id)
+        for at in starts
+    ]  # fmt: skip
+    db.session.add_all(options)
+    db.session.flush()
+    supporters = db.session.scalars(select(IdeaSupport.person_id).where(IdeaSupport.idea_id == idea.id))
+    weights = (PollChoice.YES, PollChoice.YES, PollChoice.IF_NEED_BE, PollChoice.NO)
+    db.session.add_all(
+        PollVote(option_id=option.id, person_id=person_id, choice=rng.choice(weights))
+        for person_id in supporters
+        for option in options
+    )
+    became = [event for event in events if event.title == BECAME_GATHERING and event.is_public]
+    if became:
+        became[0].idea_id = ideas[BECAME_IDEA].id
+    db.session.flush()
+
+
+# Gatherings that happened (for "I went" counts and "run it again"): title, kind, place, days ago.
+PAST_GATHERINGS = [
+    ("Zine-making for wellbeing", EventKind.WORKSHOP, "Chapeltown", ["mental-health"], 9),
+    ("Walk and talk by the canal", EventKind.WALK, "Holbeck", ["loneliness"], 16),
+    ("Frailty: what matters to you?", EventKind.PUB_COFFEE, "City Centre", ["frailty", "brew-and-biscuits"], 30),
+]
+
+
+def _after_gathering_demo(rng: random.Random, places, tags, people: list[Person]) -> list[Event]:
+    """Past gatherings: people who were going said whether they went, and some asked for
+    it to run again (as eventsite.again records them; no email is sent)."""
+    made = []
+    for title, kind, where, names, days_ago in PAST_GATHERINGS:
+        starts_at = _local(-days_ago, _start_in(rng, KIND_SLOTS[kind][0]))
+        event = _event(title=title, kind=kind, starts_at=starts_at, length=timedelta(hours=2), place=places[where],
+                       venue_name="The Reading Room", host=rng.choice(people),
+                       tags=[tags[name] for name in names if name in tags],
+                       description=f"{title}: it happened, and people asked for more.")  # fmt: skip
+        event.published_at = starts_at - timedelta(days=14)
+        db.session.add(event)
+        db.session.flush()
+        answering = rng.sample([p for p in people if p is not event.created_by], rng.randint(8, 16))
+        for person in answering:
+            went = rng.choice([True, True, True, False, None])
+            db.session.add(Rsvp(event=event, person=person, status=RsvpStatus.GOING, went=went,
+                                followed_up_at=event.ends_at + timedelta(hours=20)))  # fmt: skip
+        asking = rng.sample([p for p in people if p not in answering], rng.randint(2, 7))
+        db.session.add_all(AgainRequest(event_id=event.id, person_id=person.id) for person in asking)
+        made.append(event)
+    db.session.flush()
+    return made

@@ -17,13 +17,13 @@ from threading import Lock
 from urllib.parse import quote, urlencode
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.ical import FeedEntry, calendar_bytes
-from eventsite.listing import EventFilters, apply_filters
+from eventsite.listing import EventFilters, apply_filters, listed_now
 from eventsite.mail import external_url
 from eventsite.models import Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus, Tag
 from eventsite.rsvps import Attendance, attendance_by_event, waitlist_position
@@ -67,9 +67,12 @@ def shared_feed(filters: EventFilters, name: str) -> Feed:
     now = utcnow()
     # Events are never deleted (hidden or cancelled instead), and every change moves
     # updated_at, so the newest updated_at (one index lookup) says whether anything changed.
-    newest = db.session.scalar(select(func.max(Event.updated_at)))
+    # A gathering run again joins the feed at its ``public_from`` without any change: the
+    # latest such moment passed keys the cache too (the same one-row query).
+    last_listed = case((Event.public_from <= now, Event.public_from))
+    newest, listed = db.session.execute(select(func.max(Event.updated_at), func.max(last_listed))).one()
     config = current_app.config
-    key = (filters, name, newest, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
+    key = (filters, name, newest, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -86,6 +89,7 @@ def _in_window(query, now: datetime):
     """The last 30 days to a year ahead; cancelled events only until a week after they end."""
     return query.where(
         Event.status.in_(PUBLIC),
+        listed_now(now),
         Event.starts_at >= now - WINDOW_PAST,
         Event.starts_at <= now + WINDOW_AHEAD,
         or_(Event.status == EventStatus.PUBLISHED, Event.ends_at > now - CANCELLED_KEPT),
@@ -309,6 +313,6 @@ def month_events(filters: EventFilters, first_day: date, last_day: date) -> list
     # A day either side: each event sits under its own local date, which may differ from the site's.
     widened = (first_day - timedelta(days=1), last_day + timedelta(days=1))
     month = EventFilters(filters.kind, filters.place, filters.online, filters.tag, *widened)
-    query = apply_filters(select(Event).where(Event.status.in_(PUBLIC)), month, zone)
+    query = apply_filters(select(Event).where(Event.status.in_(PUBLIC), listed_now(utcnow())), month, zone)
     query = query.options(selectinload(Event.place)).order_by(Event.starts_at, Event.id)
     return list(db.session.scalars(query.limit(current_app.config["FEED_MAX_EVENTS"])))

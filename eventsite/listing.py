@@ -39,6 +39,7 @@ def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None =
         Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
         Event.starts_at > now - MAX_LENGTH,
         Event.ends_at > now,
+        listed_now(now),
     )
     query = apply_filters(query, filters, zone)
     if filters.series == ONLY_SERIES:
@@ -46,6 +47,17 @@ def upcoming_query(filters: EventFilters, zone: ZoneInfo, now: datetime | None =
     if filters.series != EVERY_SESSION:
         query = query.where(_next_of_its_series(filters, zone, now))
     return query.order_by(Event.starts_at, Event.id)
+
+
+def listed_now(now: datetime, entity=Event):
+    """SQL: the gathering may be on public lists and feeds now. One run again waits until
+    ``public_from``, while the people who went or asked hear first (eventsite.again)."""
+    return or_(entity.public_from.is_(None), entity.public_from <= now)
+
+
+def is_listed_now(event: Event, now: datetime | None = None) -> bool:
+    """``listed_now`` for one gathering already loaded."""
+    return event.public_from is None or event.public_from <= (now or utcnow())
 
 
 def _next_of_its_series(filters: EventFilters, zone: ZoneInfo, now: datetime):

@@ -6,6 +6,8 @@ MODERATION setting:
 - ``all``: every event waits for a steward.
 """
 
+from datetime import timedelta
+
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import exists, func, select
@@ -19,7 +21,7 @@ from eventsite.history import record_change, touch
 from eventsite.invitations import invite_waiting_people
 from eventsite.lifecycle import change_status
 from eventsite.mail import external_url, queue_mail
-from eventsite.models import Event, EventStatus, Person, Place, Report
+from eventsite.models import Event, EventStatus, Idea, IdeaStatus, Person, Place, Report
 from eventsite.rsvps import fill_open_seats, locked_event
 from eventsite.series import follow_session
 from eventsite.text import render_markdown, slugify, summary_text
@@ -110,6 +112,8 @@ def approve(event: Event, steward: Person) -> None:
     record_change(event, steward, "approved by a steward")
     if was_held and not event.is_cancelled:  # a gathering its hosts cancelled meanwhile is not "live"
         _tell_hosts(event, "Your gathering is live", "event_published")
+        if event.again_of_id is not None and event.public_from is not None:  # the head start runs from now
+            event.public_from = utcnow() + timedelta(hours=current_app.config["INVITE_FIRST_HOURS"])
         invite_waiting_people(event)
 
 
@@ -165,7 +169,18 @@ def steward_queue() -> dict:
         "hidden": db.session.scalars(hidden.order_by(Event.updated_at.desc()).limit(50)).all(),
     }
     events = [*queue["held"], *(report.event for report in queue["reports"]), *queue["hidden"]]
-    return {**queue, "descriptions": {event.id: description_html(event) for event in events}}
+    return {**queue, **_idea_queue(), "descriptions": {event.id: description_html(event) for event in events}}
+
+
+def _idea_queue() -> dict:
+    """Ideas waiting for a steward, and hidden ones (reported ideas are emailed to stewards)."""
+    ideas = select(Idea).options(selectinload(Idea.created_by), selectinload(Idea.place))
+    return {
+        "held_ideas": db.session.scalars(ideas.where(Idea.status == IdeaStatus.HELD).order_by(Idea.created_at)).all(),
+        "hidden_ideas": db.session.scalars(
+            ideas.where(Idea.status == IdeaStatus.HIDDEN).order_by(Idea.last_activity_at.desc()).limit(50)
+        ).all(),
+    }
 
 
 def description_html(event: Event) -> Markup:

@@ -7,10 +7,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventsite.database import utcnow
 from eventsite.extensions import db
-from eventsite.listing import EventFilters, upcoming_page
+from eventsite.ideas import board_query, idea_page, newest_query
+from eventsite.listing import EventFilters, listed_now, upcoming_page
 from eventsite.mail import external_url
-from eventsite.models import Event, EventStatus
+from eventsite.models import Event, EventStatus, Idea
 from eventsite.people import host_name
 from eventsite.rsvps import Attendance, attendance_by_event
 
@@ -60,7 +62,11 @@ def newest_proposals() -> list[Event]:
     """The gatherings most recently published, newest first."""
     query = (
         select(Event)
-        .where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)), Event.published_at.is_not(None))
+        .where(
+            Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+            Event.published_at.is_not(None),
+            listed_now(utcnow()),
+        )
         .options(selectinload(Event.place), selectinload(Event.hosts))
         .order_by(Event.published_at.desc(), Event.id.desc())
         .limit(ATOM_ENTRIES)
@@ -108,4 +114,45 @@ def api_event(event: Event, counts: Attendance) -> dict:
         "places_left": counts.places_left,
         "full": counts.is_full,
         "hosts": [host_name(person) for person in event.host_people],
+    }
+
+
+# -- ideas: an Atom feed of new ones and /api/ideas (never in calendar feeds: no date) --
+
+
+def idea_url(idea: Idea) -> str:
+    return external_url("ideas.show", idea_id=idea.id, slug=idea.slug)
+
+
+def newest_ideas() -> list[Idea]:
+    """Open ideas, newest first."""
+    return idea_page(newest_query(), 1, ATOM_ENTRIES).items
+
+
+def api_ideas_page(filters: EventFilters, page: int, per_page: int) -> dict:
+    """One page of the ideas board (open ideas, most supported first) as JSON-ready data."""
+    per_page = min(max(per_page, 1), API_MAX_PER_PAGE)
+    found = idea_page(board_query(filters), page, per_page)
+    return {
+        "page": found.number,
+        "per_page": per_page,
+        "has_next": found.has_next,
+        "ideas": [api_idea(idea) for idea in found.items],
+    }
+
+
+def api_idea(idea: Idea) -> dict:
+    return {
+        "id": idea.id,
+        "url": idea_url(idea),
+        "title": idea.title,
+        "kind": idea.kind.value,
+        "summary": idea.summary,
+        "online": idea.is_online,
+        "place": idea.place.slug if idea.place else None,
+        "tags": [tag.name for tag in idea.tags],
+        "would_come": idea.would_come_count,
+        "could_host": idea.could_host_count,
+        "created_at": idea.created_at.isoformat(),
+        "last_activity_at": idea.last_activity_at.isoformat(),
     }

@@ -139,3 +139,24 @@ def test_the_demo_has_a_monthly_cinema_club_a_weekly_coffee_morning_and_a_repeat
     assert len({s.local_start.strftime("%A %H:%M") for s in coffee}) == 1  # the same weekday and time
     assert len(workshop) == 3
     assert len({s.description for s in cinema if s.starts_at > now}) > 1  # each month its own films
+
+
+def test_the_demo_has_a_dozen_ideas_with_support_one_closed_and_one_faded(network):
+    from eventsite.ideas import board_query, hosts_offering, is_faded
+    from eventsite.listing import EventFilters
+    from eventsite.models import Idea, IdeaStatus, IdeaSupport
+
+    ideas = list(db.session.scalars(select(Idea)))
+    assert len(ideas) == 12
+    for idea in ideas:
+        rows = db.session.scalars(select(IdeaSupport).where(IdeaSupport.idea_id == idea.id)).all()
+        assert idea.would_come_count == sum(row.would_come for row in rows)
+        assert idea.could_host_count == sum(row.could_host for row in rows)
+    assert [idea.status for idea in ideas].count(IdeaStatus.CLOSED) == 1
+    assert sum(is_faded(idea) for idea in ideas) == 1
+    on_board = list(db.session.scalars(board_query(EventFilters())))
+    assert len(on_board) == 10
+    assert all(idea.tags for idea in on_board)
+    offers = [name for idea in ideas for name in hosts_offering(idea)]
+    assert "someone" in offers
+    assert any(name != "someone" for name in offers)

@@ -4,6 +4,8 @@ from eventsite.forms.answers import MessageForm, RsvpForm
 from eventsite.forms.base import ONLINE, ActionForm, BaseForm
 from eventsite.forms.events import CancelForm, EventForm, ProposeForm, ReportForm
 from eventsite.forms.filters import FilterForm
+from eventsite.forms.idea_poll import PollMarkForm, PollOptionForm
+from eventsite.forms.ideas import IdeaFilterForm, IdeaForm, IdeaReportForm, SupportForm
 from eventsite.forms.people import (
     CohostForm,
     DeleteAccountForm,
@@ -26,11 +28,17 @@ __all__ = [
     "EventForm",
     "EverySessionForm",
     "FilterForm",
+    "IdeaFilterForm",
+    "IdeaForm",
+    "IdeaReportForm",
     "InvitationForm",
     "MessageForm",
     "PlaceForm",
+    "PollMarkForm",
+    "PollOptionForm",
     "ProposeForm",
     "RemoveAnswerForm",
     "ReportForm",
     "RsvpForm",
+    "SupportForm",
 ]

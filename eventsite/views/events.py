@@ -4,15 +4,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from eventsite import again, hosting
 from eventsite import events as rules
-from eventsite import hosting
 from eventsite import series as series_rules
 from eventsite.attendees import Visitor, public_names
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
-from eventsite.forms import CancelForm, CohostForm, EventForm, ProposeForm, ReportForm, RsvpForm
+from eventsite.forms import CancelForm, CohostForm, EmailForm, EventForm, ProposeForm, ReportForm, RsvpForm
 from eventsite.ical import event_calendar
-from eventsite.listing import places
+from eventsite.listing import is_listed_now, places
 from eventsite.mail import external_url
 from eventsite.models import Event, EventStatus, Rsvp
 from eventsite.moderation import report_event
@@ -119,6 +119,21 @@ def event_page(event: Event, rsvp_form: RsvpForm | None = None) -> dict:
         "series_rule": rule_in_words(event.series) if event.series else "",
         "standing": series_rules.standing_answer_of(event.series, current_user) if event.series else None,
         "rsvp_form": rsvp_form,
+        "listed_from": None if is_listed_now(event) else event.public_from.astimezone(event.zone),
+        **after_gathering(event, is_host),
+    }
+
+
+def after_gathering(event: Event, is_host: bool) -> dict:
+    """A past gathering: how many went, and who asked for it to run again (one query each)."""
+    if not again.has_ended(event):
+        return {"has_ended": False}
+    return {
+        "has_ended": True,
+        "went": again.went_count(event),
+        "asked_again": again.again_count(event) if is_host else None,
+        "i_asked_again": again.has_asked_again(event, current_user),
+        "again_form": EmailForm(),
     }
 
 
@@ -132,16 +147,25 @@ def new():
     """Propose a gathering; no account needed."""
     signed_in = current_user.is_authenticated
     form = ProposeForm(places=places(), proposer=current_user._get_current_object() if signed_in else None)
+    return propose(form)
+
+
+def propose(form: ProposeForm, after=None, **context):
+    """The propose form: show it, a series' first dates, or save the gathering. ``after(event)``
+    runs on the new gathering before the commit (making an idea happen) and returns words for
+    the flash; ``context`` goes to the template (``form_action``: where the form posts)."""
+    signed_in = current_user.is_authenticated
     if form.validate_on_submit():
         rule = form.repeat_rule()
         if rule and not form.has_seen_dates(rule):  # a series: show its first dates before making it
-            return render_template("events/new.html", form=form, preview=form.preview(rule))
+            return render_template("events/new.html", form=form, preview=form.preview(rule), **context)
         try:
             if signed_in:
                 event = rules.propose_signed_in(form.details(places()), current_user, form.name.data)
             else:
                 event = rules.propose_as_guest(form.details(places()), form.email.data, form.name.data)
             made = series_rules.sessions_of(series_rules.start_series(event, rule)) if rule else []
+            extra = after(event) if after else ""
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
@@ -149,9 +173,9 @@ def new():
             db.session.commit()
             if not signed_in:
                 return redirect(url_for("events.check_email"))
-            flash(_status_message(event) + _series_message(made), "success")
+            flash(_status_message(event) + _series_message(made) + extra, "success")
             return redirect(event_url(event))
-    return render_template("events/new.html", form=form), INVALID if form.errors else 200
+    return render_template("events/new.html", form=form, **context), INVALID if form.errors else 200
 
 
 def _series_message(sessions: list[Event]) -> str:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from eventsite import attendees
+from eventsite.again import again_count
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.events import can_view
 from eventsite.extensions import db
@@ -179,7 +180,14 @@ def attendee_list(event_id):
 
 def _attendees_page(event: Event, form: MessageForm) -> str:
     rows = attendees.attendee_list(event)
-    return render_template("rsvps/attendees.html", event=event, rows=rows, form=form, closed=messaging_closed(event))
+    return render_template(
+        "rsvps/attendees.html",
+        event=event,
+        rows=rows,
+        form=form,
+        closed=messaging_closed(event),
+        asked_again=again_count(event),
+    )
 
 
 @bp.get("/events/<int:event_id>/attendees.csv")

@@ -3,11 +3,19 @@
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from eventsite.database import utcnow
-from eventsite.forms import FilterForm
+from eventsite.forms import FilterForm, IdeaFilterForm
 from eventsite.listing import by_local_day, places, upcoming_page
 from eventsite.mail import external_url
 from eventsite.rsvps import attendance_by_event
-from eventsite.sharing import api_page, event_url, feed_updated, newest_proposals
+from eventsite.sharing import (
+    api_ideas_page,
+    api_page,
+    event_url,
+    feed_updated,
+    idea_url,
+    newest_ideas,
+    newest_proposals,
+)
 
 bp = Blueprint("sharing", __name__)
 # Absolute links in pages shown on other sites, from SITE_URL (never the request's Host header).
@@ -40,6 +48,34 @@ def api_events():
         response = jsonify(api_page(filters, page, per_page))
         response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"  # partner sites' scripts may read answers and errors
+    return response
+
+
+@bp.get("/ideas.atom")
+def ideas_atom():
+    """Atom feed of new ideas, newest first (an idea has no date: it is never in a calendar feed)."""
+    ideas = newest_ideas()
+    updated = max((idea.created_at for idea in ideas), default=None) or utcnow()
+    body = render_template("ideas/feed.xml", ideas=ideas, updated=updated, idea_url=idea_url)
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response
+
+
+@bp.get("/api/ideas")
+def api_ideas():
+    """Read-only JSON of the ideas board; ?kind=, ?place=, ?tag=, ?page= and ?per_page=."""
+    form = IdeaFilterForm(request.args, places=places())
+    filters = form.to_filters()
+    errors = {field.name: field.errors for field in form if field.errors}
+    if errors:
+        response = jsonify({"errors": errors})
+        response.status_code = 400
+    else:
+        page, per_page = request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int)
+        response = jsonify(api_ideas_page(filters, page, per_page))
+        response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

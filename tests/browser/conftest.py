@@ -272,7 +272,7 @@ def _unjudged_contrast(results) -> list[str]:
             continue
         for node in result["nodes"]:
             keys = {check["data"].get("messageKey") for check in node["any"]}
-            icon = node["html"].startswith(("<select", "<input")) and keys == {"bgImage"}
+            icon = node["html"].startswith(("<select", "<input", "<textarea")) and keys == {"bgImage"}
             scrolled = node["html"].startswith("<caption") and keys == {"elmPartiallyObscured"}
             if not (icon or scrolled):
                 reasons = " ".join(check["message"] for check in node["any"])
