@@ -17,7 +17,7 @@ from threading import Lock
 from urllib.parse import quote, urlencode
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventsite.database import utcnow
@@ -69,8 +69,10 @@ def shared_feed(filters: EventFilters, name: str) -> Feed:
     # updated_at, so the newest updated_at (one index lookup) says whether anything changed.
     # A gathering run again joins the feed at its ``public_from`` without any change: the
     # latest such moment passed keys the cache too (the same one-row query).
-    last_listed = case((Event.public_from <= now, Event.public_from))
-    newest, listed = db.session.execute(select(func.max(Event.updated_at), func.max(last_listed))).one()
+    # Two index lookups (updated_at, public_from), never a scan of every event.
+    newest = select(func.max(Event.updated_at)).scalar_subquery()
+    last_listed = select(func.max(Event.public_from)).where(Event.public_from <= now).scalar_subquery()
+    newest, listed = db.session.execute(select(newest, last_listed)).one()
     config = current_app.config
     key = (filters, name, newest, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
     with _cache_lock:

@@ -159,7 +159,7 @@ class Event(db.Model):
     # Run again from a past gathering: whoever went or asked is invited first, and the public
     # list, feeds and API show it only from ``public_from`` (eventsite.again).
     again_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
-    public_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    public_from: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     place: Mapped[Place | None] = relationship()
     created_by: Mapped[Person] = relationship()

@@ -141,6 +141,7 @@ def upgrade():
         batch_op.add_column(sa.Column('public_from', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_event_again_of_id'), ['again_of_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_idea_id'), ['idea_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_public_from'), ['public_from'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_event_again_of_id_event'), 'event', ['again_of_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_event_idea_id_idea'), 'idea', ['idea_id'], ['id'], ondelete='SET NULL')
 
@@ -158,6 +159,7 @@ def downgrade():
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_event_idea_id_idea'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_event_again_of_id_event'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_event_public_from'))
         batch_op.drop_index(batch_op.f('ix_event_idea_id'))
         batch_op.drop_index(batch_op.f('ix_event_again_of_id'))
         batch_op.drop_column('public_from')
