@@ -28,27 +28,13 @@ def atom():
     """Atom feed of newly proposed gatherings (for feed readers and newsletters)."""
     events = newest_proposals()
     updated = feed_updated(events) or utcnow()
-    body = render_template("sharing/feed.xml", events=events, updated=updated, event_url=event_url)
-    response = Response(body, content_type="application/atom+xml; charset=utf-8")
-    response.headers["Cache-Control"] = "public, max-age=900"
-    return response
+    return _atom(render_template("sharing/feed.xml", events=events, updated=updated, event_url=event_url))
 
 
 @bp.get("/api/events")
 def api_events():
     """Read-only JSON of upcoming published gatherings; the list's filters; ?page= and ?per_page=."""
-    form = FilterForm(request.args, places=places())
-    filters = form.to_filters()
-    errors = {field.name: field.errors for field in form if field.errors}
-    if errors:
-        response = jsonify({"errors": errors})
-        response.status_code = 400
-    else:
-        page, per_page = request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int)
-        response = jsonify(api_page(filters, page, per_page))
-        response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"  # partner sites' scripts may read answers and errors
-    return response
+    return _api(FilterForm(request.args, places=places()), api_page)
 
 
 @bp.get("/ideas.atom")
@@ -56,27 +42,13 @@ def ideas_atom():
     """Atom feed of new ideas, newest first (an idea has no date: it is never in a calendar feed)."""
     ideas = newest_ideas()
     updated = max((idea.created_at for idea in ideas), default=None) or utcnow()
-    body = render_template("ideas/feed.xml", ideas=ideas, updated=updated, idea_url=idea_url)
-    response = Response(body, content_type="application/atom+xml; charset=utf-8")
-    response.headers["Cache-Control"] = "public, max-age=900"
-    return response
+    return _atom(render_template("ideas/feed.xml", ideas=ideas, updated=updated, idea_url=idea_url))
 
 
 @bp.get("/api/ideas")
 def api_ideas():
     """Read-only JSON of the ideas board; ?kind=, ?place=, ?tag=, ?page= and ?per_page=."""
-    form = IdeaFilterForm(request.args, places=places())
-    filters = form.to_filters()
-    errors = {field.name: field.errors for field in form if field.errors}
-    if errors:
-        response = jsonify({"errors": errors})
-        response.status_code = 400
-    else:
-        page, per_page = request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int)
-        response = jsonify(api_ideas_page(filters, page, per_page))
-        response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _api(IdeaFilterForm(request.args, places=places()), api_ideas_page)
 
 
 @bp.get("/embed")
@@ -90,3 +62,24 @@ def embed():
         attendance=attendance_by_event(page.items),
         feed_args=form.feed_args(),
     )
+
+
+def _atom(body: str) -> Response:
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response
+
+
+def _api(form, page_of) -> Response:
+    """JSON of ``page_of(filters, page, per_page)``, or the filters' errors with a 400."""
+    filters = form.to_filters()
+    errors = {field.name: field.errors for field in form if field.errors}
+    if errors:
+        response = jsonify({"errors": errors})
+        response.status_code = 400
+    else:
+        page, per_page = request.args.get("page", 1, type=int), request.args.get("per_page", 20, type=int)
+        response = jsonify(page_of(filters, page, per_page))
+        response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # partner sites' scripts may read answers and errors
+    return response
