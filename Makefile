@@ -26,9 +26,10 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.dev ## measure pages (5,000 events) and sustained RSVP writes under gunicorn
+bench: $(VENV)/.dev ## measure pages (5,000 events), sustained RSVP writes under gunicorn, a brew round of 2,000
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/rsvp.py
+	$(BIN)/python bench/brew.py
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

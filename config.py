@@ -69,6 +69,10 @@ class Config:
     # A gathering run again is on the public list, feeds and API only this many hours after
     # the people who went, or asked for it again, were invited (see "After a gathering").
     INVITE_FIRST_HOURS = float(os.environ.get("INVITE_FIRST_HOURS", "24"))
+    # Brew and biscuits (see the README's section): two people are not paired again within
+    # this many rounds; a pair meeting online gets a room at this address ({key} is random).
+    BREW_COOLDOWN_ROUNDS = int(os.environ.get("BREW_COOLDOWN_ROUNDS", "6"))
+    BREW_ONLINE_URL = os.environ.get("BREW_ONLINE_URL", "https://meet.jit.si/brew-{key}")
 
     # Trust and safety (see the README's "Trust and safety" section).
     # A guest's "going" holds a place this long while it waits for the emailed link.

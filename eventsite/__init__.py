@@ -14,6 +14,8 @@ from eventsite.moderation import MODERATION_MODES
 from eventsite.times import is_timezone
 from eventsite.views import again as again_views
 from eventsite.views import auth as auth_views
+from eventsite.views import brew as brew_views
+from eventsite.views import brew_stewards as brew_steward_views
 from eventsite.views import errors as error_views
 from eventsite.views import events as event_views
 from eventsite.views import feeds as feed_views
@@ -76,7 +78,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     blueprints = (main_views, event_views, rsvp_views, feed_views, sharing_views, me_views, auth_views, steward_views)
-    for views in (*blueprints, hosting_views, series_views, invitation_views, idea_views, idea_poll_views, again_views):
+    for views in (
+        *blueprints,
+        hosting_views,
+        series_views,
+        invitation_views,
+        idea_views,
+        idea_poll_views,
+        again_views,
+        brew_views,
+        brew_steward_views,
+    ):
         app.register_blueprint(views.bp)
     idea_poll_views.init_app(app)
     error_views.init_app(app)

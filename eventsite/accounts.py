@@ -11,11 +11,14 @@ from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.models import (
     DELETED_DOMAIN,
+    BrewGroupMember,
+    BrewMember,
     EmailLink,
     Event,
     EventHost,
     HostInvitation,
     PendingAnswer,
+    PendingBrewSignup,
     Person,
     Report,
     Rsvp,
@@ -68,6 +71,34 @@ def export_data(person: Person) -> dict:
         "hosting": [{"event": event.title, "url": event_link(event)} for event in hosted],
         "reports": [{"event_id": report.event_id, "reason": report.reason} for report in reports],
         "every_session": [{"series": each.series.title, "answer": each.status.value} for each in standing],
+        "brew": _brew_data(person),
+    }
+
+
+def _brew_data(person: Person) -> dict | None:
+    """Their brew and biscuits sign-up (exclusions included: they are theirs) and meetings."""
+    member = db.session.scalar(select(BrewMember).where(BrewMember.person_id == person.id))
+    rows = db.session.scalars(select(BrewGroupMember).where(BrewGroupMember.person_id == person.id))
+    meetings = [
+        {"round": row.group.round_id, "accepted_slots": row.accepted, "met": row.met.value if row.met else None}
+        for row in rows
+    ]
+    if member is None:
+        return {"meetings": meetings} if meetings else None
+    return {
+        "sector": member.sector.value,
+        "organisation": member.organisation,
+        "place": member.place.name if member.place else None,
+        "happy_to_travel": member.travels,
+        "meet": member.mode.value,
+        "about": member.about,
+        "interests": member.interests,
+        "how_often": member.frequency.value,
+        "share_email": member.share_email,
+        "rather_not_be_paired_with": member.excluded_emails,
+        "snoozed_until": member.snoozed_until.isoformat() if member.snoozed_until else None,
+        "paused": member.paused_at is not None,
+        "meetings": meetings,
     }
 
 
@@ -94,8 +125,9 @@ def delete_account(person: Person) -> None:
         raise InvalidInput("confirm", f"You are the only host of {titles}: hand it over or cancel it first.")
     for event_id in _answered_event_ids(person):  # in id order, so two deletions never deadlock
         _delete_answers(locked_event(event_id), person)
-    for table in (EventHost, EmailLink, HostInvitation, StandingAnswer, SeriesHost):
+    for table in (EventHost, EmailLink, HostInvitation, StandingAnswer, SeriesHost, BrewMember):
         db.session.execute(delete(table).where(table.person_id == person.id))
+    db.session.execute(delete(PendingBrewSignup).where(PendingBrewSignup.email == person.email.lower()))
     end_all_sessions(person)
     forget_addresses([person.email])
     person.email = f"deleted-{person.id}{DELETED_DOMAIN}"

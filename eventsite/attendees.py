@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
+from eventsite.feed_tokens import feed_token
 from eventsite.host_mail import (
     MESSAGED,
     Schedule,

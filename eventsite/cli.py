@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, send-mail, purge, backup, extend-series, steward add|remove|list."""
+"""Flask commands: seed-demo, send-mail, purge, backup, extend-series, brew-match, steward add|remove|list."""
 
 from pathlib import Path
 
@@ -8,10 +8,12 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import again, attendees, demo, retention, series
+from eventsite import again, attendees, brew_rounds, demo, retention, series
 from eventsite.backup import BackupFailed, backup_sqlite
+from eventsite.brew_rounds import MISSED_ROUNDS_TO_PAUSE as MISSED_ROUNDS
 from eventsite.database import immediate_writes
 from eventsite.deploy import deploy_problems
+from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.mail import deliver, pending_count
 from eventsite.models import Person
@@ -60,11 +62,39 @@ def send_reminders():
 
 @click.command("send-follow-ups")
 def send_follow_ups():
-    """Ask everyone who was going, the day after, "Did you make it?" (cron, hourly; safe to repeat)."""
+    """Ask everyone who was going, the day after, "Did you make it?", and each brew pair, after
+    their meeting time, "Did you meet?"; close brew meetings a week after that, pausing anyone
+    silent for three in a row (cron, hourly; safe to repeat)."""
     with immediate_writes():
         count = again.send_follow_ups()
+        brews = brew_rounds.send_follow_ups()
+        paused = brew_rounds.close_finished_meetings()
         db.session.commit()
-    click.echo(f"Queued {count} follow-up{'' if count == 1 else 's'}.")
+    click.echo(f"Queued {count} follow-up{'' if count == 1 else 's'}, and {brews} for brews.")
+    if paused:
+        click.echo(f"Paused {paused} brew member{'' if paused == 1 else 's'} after {MISSED_ROUNDS} silent meetings.")
+    with immediate_writes():
+        sent, failed = deliver()
+    click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
+
+
+@click.command("brew-match")
+def brew_match():
+    """Start a brew and biscuits round: pair everyone ready and email the introductions (cron,
+    e.g. fortnightly). When nobody can be paired, says why, changes nothing and exits 1."""
+    with immediate_writes():
+        try:
+            brew_round = brew_rounds.start_round()
+        except InvalidInput as error:
+            db.session.rollback()
+            click.echo(error.message, err=True)
+            raise SystemExit(1) from None
+        db.session.commit()
+    pairs, trios = brew_round.pairs, brew_round.trios
+    click.echo(
+        f"Round {brew_round.id}: {brew_round.eligible} ready, {pairs} pair{'' if pairs == 1 else 's'}, "
+        f"{trios} trio{'' if trios == 1 else 's'}, {brew_round.left_out} left out."
+    )
     with immediate_writes():
         sent, failed = deliver()
     click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
@@ -168,4 +198,4 @@ def extend_series():
 
 
 commands = (seed_demo, send_mail, send_reminders, send_follow_ups, check_deploy, release_holds, purge, backup, steward,
-            extend_series)  # fmt: skip
+            extend_series, brew_match)  # fmt: skip

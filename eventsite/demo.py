@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from eventsite.database import utcnow
+from eventsite.demo_brew import seed_brew
 from eventsite.demo_network import CINEMA_CLUB, CINEMA_NIGHTS, GATHERINGS, VENUES, Gathering
 from eventsite.extensions import db
 from eventsite.ideas import close_idea, set_support
@@ -133,9 +134,10 @@ def seed_network() -> str:
     ideas = _ideas_demo(rng, places, tags, people)
     events += _after_gathering_demo(rng, places, tags, people)
     _poll_demo(ideas, events)
+    brew_pool = seed_brew(people, places)
     total = len(events) + len(sessions)
     return (f"Demo network: {total} gatherings (3 series), {len(ideas)} ideas, {len(people) + 1} people, "
-            f"{len(places)} places.")  # fmt: skip
+            f"{len(places)} places, {brew_pool} in the brew pool (one round done).")  # fmt: skip
 
 
 # Gatherings that run again, by title: how they repeat, and how many weeks ago the first was.

@@ -8,8 +8,6 @@ cached per process until something in it changes: a one-row query (the newest
 """
 
 import hashlib
-import hmac
-import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from eventsite import brew_rounds
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.ical import FeedEntry, calendar_bytes
@@ -156,31 +155,9 @@ def event_url(event: Event) -> str:
 # -- personal feeds ------------------------------------------------------------------------
 
 
-def feed_token(person: Person) -> str:
-    """The secret in a person's feed link: their random key and an HMAC of it under the
-    site's secret. The database never holds the token; a new key revokes the old one."""
-    return person.feed_key + _feed_mac(person.feed_key)
-
-
-def _feed_mac(feed_key: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"feed:{feed_key}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def person_for_feed_token(token: str) -> Person | None:
-    feed_key, mac = token[:32], token[32:]
-    if len(token) != 64 or not hmac.compare_digest(_feed_mac(feed_key), mac):
-        return None
-    person = db.session.scalar(select(Person).where(Person.feed_key == feed_key))
-    return None if person is None or person.is_deleted else person
-
-
-def rotate_feed_token(person: Person) -> None:
-    person.feed_key = secrets.token_hex(16)
-
-
 def personal_feed(person: Person) -> Feed:
-    """What I'm going to (CONFIRMED), maybe or waiting for (TENTATIVE, with my place), and hosting."""
+    """What I'm going to (CONFIRMED), maybe or waiting for (TENTATIVE, with my place), hosting,
+    and my agreed brew meetings (which no other feed shows)."""
     now = utcnow()
     answers = db.session.scalars(
         _in_window(select(Rsvp).join(Rsvp.event), now)
@@ -200,8 +177,10 @@ def personal_feed(person: Person) -> Feed:
         name=f"My gatherings on {current_app.config['SITE_NAME']}",
         description="What I'm going to, might go to, am waiting for, and host.",
         url_for_event=event_url,
+        meetings=brew_rounds.personal_meetings(person, now - WINDOW_PAST, now + WINDOW_AHEAD),
     )
-    return _feed(body, _newest_change_for(person), now)
+    newest = [change for change in (_newest_change_for(person), brew_rounds.newest_meeting_change(person)) if change]
+    return _feed(body, max(newest, default=None), now)
 
 
 def _newest_change_for(person: Person) -> datetime | None:

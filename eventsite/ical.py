@@ -53,13 +53,43 @@ class FeedEntry:
     short: bool = False
 
 
+@dataclass(frozen=True)
+class PrivateMeeting:
+    """A meeting that is not a gathering (a brew pair's, eventsite.brew_rounds): only its own
+    people's feeds and emails carry it. Its text is final: no counts, hosts or tags."""
+
+    uid: str  # without the site's host name
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str
+    description: str
+    url: str
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(ZoneInfo(self.timezone))
+
+
 # -- the public API ---------------------------------------------------------------
 
 
 def event_uid(event: Event) -> str:
     """The UID calendars match updates by: built from the id alone, so it never changes."""
+    return _uid(f"event-{event.id}")
+
+
+def _uid(local_part: str) -> str:
     host = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
-    return f"event-{event.id}@{host}"
+    return f"{local_part}@{host}"
 
 
 def event_calendar(
@@ -93,15 +123,34 @@ def calendar_bytes(
     name: str,
     description: str,
     url_for_event: Callable[[Event], str],
+    meetings: Iterable[PrivateMeeting] = (),
 ) -> bytes:
-    """A subscribed feed. Events are sorted here so the caller's query order
-    cannot change the bytes (and so the ETag)."""
+    """A subscribed feed (a personal one may add private ``meetings``). Entries are sorted
+    here so the caller's query order cannot change the bytes (and so the ETag)."""
     items = sorted(map(_as_entry, entries), key=lambda entry: (entry.event.starts_at, entry.event.id))
+    meetings = sorted(meetings, key=lambda meeting: (meeting.starts_at, meeting.uid))
     calendar = _calendar()
     _add_feed_properties(calendar, name, description)
-    _add_timezones(calendar, [entry.event for entry in items])
+    _add_timezones(calendar, [*(entry.event for entry in items), *meetings])
     for entry in items:
         calendar.add_component(_vevent(entry, url_for_event(entry.event)))
+    for meeting in meetings:
+        calendar.add_component(_meeting_vevent(meeting))
+    return calendar.to_ical()
+
+
+def meeting_calendar(meeting: PrivateMeeting, *, method: str | None = None) -> bytes:
+    """One private meeting: a download, or the REQUEST attached to its agreement email."""
+    if method is not None and method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)} or None, not {method!r}")
+    calendar = _calendar()
+    if method:
+        calendar.add("method", method)
+    _add_timezones(calendar, [meeting])
+    vevent = _meeting_vevent(meeting)
+    if method:
+        _add_organizer(vevent)
+    calendar.add_component(vevent)
     return calendar.to_ical()
 
 
@@ -165,6 +214,26 @@ def _vevent(entry: FeedEntry, url: str) -> VEvent:
     return vevent
 
 
+def _meeting_vevent(meeting: PrivateMeeting) -> VEvent:
+    """A private meeting's VEVENT, by the same rules as a gathering's (stable UID, DTSTAMP from the row)."""
+    vevent = VEvent()
+    vevent.add("uid", _uid(meeting.uid))
+    vevent.add("dtstamp", meeting.updated_at.astimezone(UTC))
+    vevent.add("created", meeting.created_at.astimezone(UTC))
+    vevent.add("last-modified", meeting.updated_at.astimezone(UTC))
+    vevent.add("sequence", meeting.sequence)
+    vevent.add("dtstart", _zoned(meeting.timezone, meeting.starts_at))
+    vevent.add("dtend", _zoned(meeting.timezone, meeting.ends_at))
+    vevent.add("summary", _clean(meeting.title))
+    vevent.add("location", _clean(meeting.location))
+    vevent.add("description", _clean(meeting.description))
+    vevent.add("url", meeting.url)
+    vevent.add("status", "CONFIRMED")
+    vevent.add("class", "PRIVATE")
+    vevent.add("transp", "OPAQUE")
+    return vevent
+
+
 def _status(entry: FeedEntry) -> str:
     """Cancellation wins over any override: a cancelled event is never TENTATIVE."""
     if entry.event.is_cancelled:
@@ -182,10 +251,14 @@ def _last_change(event: Event) -> datetime:
 
 
 def _event_time(event: Event, instant: datetime) -> datetime:
+    return _zoned(event.timezone, instant)
+
+
+def _zoned(timezone: str, instant: datetime) -> datetime:
     """Wall-clock time in the event's zone (written with its TZID); UTC zones end in Z."""
-    if event.timezone in UTC_ZONES:
+    if timezone in UTC_ZONES:
         return instant.astimezone(UTC)
-    return instant.astimezone(ZoneInfo(event.timezone))
+    return instant.astimezone(ZoneInfo(timezone))
 
 
 def _summary(event: Event, status: str) -> str:
@@ -247,13 +320,13 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def _add_timezones(calendar: Calendar, events: Iterable[Event]) -> None:
+def _add_timezones(calendar: Calendar, events: Iterable[Event | PrivateMeeting]) -> None:
     """One VTIMEZONE per TZID used: without it Outlook shifts events and ical.js floats them."""
     for zone_name, (first_year, last_year) in sorted(_years_by_zone(events).items()):
         calendar.add_component(vtimezone(zone_name, first_year, last_year))
 
 
-def _years_by_zone(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
+def _years_by_zone(events: Iterable[Event | PrivateMeeting]) -> dict[str, tuple[int, int]]:
     """The local years each zone's events span, so each VTIMEZONE covers all of them."""
     years: dict[str, tuple[int, int]] = {}
     for event in events:

@@ -9,7 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from eventsite.extensions import db
-from eventsite.feeds import event_url, feed_token
+from eventsite.feed_tokens import feed_token
+from eventsite.feeds import event_url
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, LinkPurpose, Person, Rsvp, RsvpStatus, Series

@@ -31,7 +31,7 @@ from eventsite.attendees import respond
 from eventsite.demo import seed_bulk
 from eventsite.events import EventDetails, cancel_event, edit_event
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
+from eventsite.feed_tokens import feed_token
 from eventsite.hosting import accept_invitation, hand_over
 from eventsite.ical import event_uid
 from eventsite.models import Event, EventKind, EventStatus, Person, Rsvp, RsvpStatus

@@ -20,7 +20,7 @@ from eventsite.attendees import attendee_list, attendees_csv, message_people, re
 from eventsite.database import utcnow
 from eventsite.events import EventDetails, cancel_event, edit_event
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
+from eventsite.feed_tokens import feed_token
 from eventsite.history import record_change
 from eventsite.mail import deliver
 from eventsite.models import (

@@ -14,7 +14,7 @@ from eventsite.demo import seed_bulk, seed_network
 from eventsite.deploy import deploy_problems
 from eventsite.events import EventDetails, edit_event
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
+from eventsite.feed_tokens import feed_token
 from eventsite.models import Event
 from eventsite.rsvps import locked_event
 from eventsite.text import render_markdown, summary_text

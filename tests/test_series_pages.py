@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
+from eventsite.feed_tokens import feed_token
 from eventsite.lifecycle import change_status
 from eventsite.models import Event, EventStatus, Rsvp, RsvpStatus, Series, SeriesHost, SeriesStatus, StandingAnswer
 from eventsite.recurrence import RepeatRule, Repeats

@@ -2,6 +2,8 @@
 
 from eventsite.forms.answers import MessageForm, RsvpForm
 from eventsite.forms.base import ONLINE, ActionForm, BaseForm
+from eventsite.forms.brew import BrewSignUpForm, SnoozeForm
+from eventsite.forms.brew_stewards import VenueForm
 from eventsite.forms.events import CancelForm, EventForm, ProposeForm, ReportForm
 from eventsite.forms.filters import FilterForm
 from eventsite.forms.idea_poll import PollMarkForm, PollOptionForm
@@ -20,6 +22,7 @@ __all__ = [
     "ONLINE",
     "ActionForm",
     "BaseForm",
+    "BrewSignUpForm",
     "CancelForm",
     "CohostForm",
     "DeleteAccountForm",
@@ -40,5 +43,7 @@ __all__ = [
     "RemoveAnswerForm",
     "ReportForm",
     "RsvpForm",
+    "SnoozeForm",
     "SupportForm",
+    "VenueForm",
 ]

@@ -1,4 +1,4 @@
-"""The data, by area: people, gatherings, answers, series, ideas and the mail queue.
+"""The data, by area: people, gatherings, answers, series, ideas, brew pairs and the mail queue.
 
 Times are aware UTC datetimes (see ``eventsite.database.UTCDateTime``); an event's own
 IANA zone is kept beside them for display and calendar output. Import models from
@@ -6,6 +6,19 @@ here: ``from eventsite.models import Event``.
 """
 
 from eventsite.models.answers import PendingAnswer, Rsvp, RsvpStatus
+from eventsite.models.brew import (
+    SECTOR_LABELS,
+    BrewFrequency,
+    BrewGroup,
+    BrewGroupMember,
+    BrewMember,
+    BrewMode,
+    BrewRound,
+    BrewSector,
+    BrewVenue,
+    MetAnswer,
+    PendingBrewSignup,
+)
 from eventsite.models.events import (
     ACCESS_FEATURES,
     KIND_LABELS,
@@ -39,7 +52,16 @@ __all__ = [
     "ACCESS_FEATURES",
     "DELETED_DOMAIN",
     "KIND_LABELS",
+    "SECTOR_LABELS",
     "AgainRequest",
+    "BrewFrequency",
+    "BrewGroup",
+    "BrewGroupMember",
+    "BrewMember",
+    "BrewMode",
+    "BrewRound",
+    "BrewSector",
+    "BrewVenue",
     "EmailLink",
     "Event",
     "EventChange",
@@ -51,8 +73,10 @@ __all__ = [
     "IdeaStatus",
     "IdeaSupport",
     "LinkPurpose",
+    "MetAnswer",
     "OutboxMail",
     "PendingAnswer",
+    "PendingBrewSignup",
     "PendingSupport",
     "Person",
     "PersonSession",

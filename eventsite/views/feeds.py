@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from eventsite.extensions import db
+from eventsite.feed_tokens import person_for_feed_token, rotate_feed_token
 from eventsite.feeds import (
     Feed,
     google_add_url,
@@ -14,9 +15,7 @@ from eventsite.feeds import (
     month_entries,
     month_events,
     outlook_add_url,
-    person_for_feed_token,
     personal_feed,
-    rotate_feed_token,
     shared_feed,
     subscribe_links,
 )

@@ -6,10 +6,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from eventsite.accounts import delete_account, export_data, hosting, my_rsvps
+from eventsite.brew import is_resting, member_of
+from eventsite.brew_rounds import meeting_url, meetings_of
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
-from eventsite.forms import DeleteAccountForm, RsvpForm
+from eventsite.feed_tokens import feed_token
+from eventsite.forms import DeleteAccountForm, RsvpForm, SnoozeForm
 from eventsite.rsvps import closed_reason, waitlist_position
 from eventsite.series import standing_answers_of
 from eventsite.views.auth import log_out
@@ -22,6 +24,7 @@ bp = Blueprint("me", __name__, url_prefix="/me")
 def index():
     """What I'm going to, maybe, waiting for, and hosting; change any answer still open here."""
     answers = my_rsvps(current_user)
+    brew = member_of(current_user)
     return render_template(
         "me/index.html",
         answers=answers,
@@ -31,6 +34,11 @@ def index():
         standing=standing_answers_of(current_user),
         form=RsvpForm(),
         feed_token=feed_token(current_user),
+        brew=brew,
+        brew_resting=brew is not None and is_resting(brew),
+        brew_meetings=[(row.group, meeting_url(row.group, row)) for row in meetings_of(current_user)],
+        snooze_form=SnoozeForm(),
+        brew_action_url=lambda action: url_for("brew.me_act", action=action),
     )
 
 

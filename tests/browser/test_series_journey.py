@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from eventsite.extensions import db
-from eventsite.feeds import feed_token
+from eventsite.feed_tokens import feed_token
 from eventsite.models import Event, Person, Series
 from tests.browser.conftest import a_place, visit
 from tests.conftest import future_local, new_person

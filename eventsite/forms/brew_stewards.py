@@ -1,0 +1,22 @@
+"""Stewards' brew page: the venues suggested for in-person meetings in each locality."""
+
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from eventsite.forms.base import BaseForm, choices
+
+
+class VenueForm(BaseForm):
+    """A coffee shop or community space where brew pairs in a locality could meet."""
+
+    place = SelectField("Locality", validators=[InputRequired("Choose the locality it is in.")])
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the venue a name."), Length(max=120)],
+        description="A coffee shop or community space, e.g. “Armley Mills Café”.",
+    )
+    address = StringField("Address", validators=[Length(max=300)], description="Optional, e.g. “Canal Road, LS12”.")
+
+    def __init__(self, places, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.place.choices = choices([("", "Choose…"), *((str(place.id), place.name) for place in places)])

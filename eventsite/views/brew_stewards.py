@@ -1,0 +1,107 @@
+"""Stewards' brew and biscuits page: counts of the pool and of rounds (never who is in it,
+who was paired with whom, or what anyone said), starting a round, and the venues
+suggested for in-person meetings in each locality."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from eventsite import brew_rounds
+from eventsite.errors import InvalidInput
+from eventsite.extensions import db
+from eventsite.forms import VenueForm
+from eventsite.listing import places
+from eventsite.models import BrewRound, BrewVenue, Place
+from eventsite.views.events import MAX_ID
+from eventsite.views.stewards import steward_required
+
+bp = Blueprint("brew_stewards", __name__, url_prefix="/stewards/brew")
+
+
+@bp.get("")
+@steward_required
+def index():
+    """How many are in the pool (by sector and place), the last rounds, and the venues."""
+    return _page(VenueForm(places()))
+
+
+@bp.post("/round")
+@steward_required
+def start_round():
+    """Pair everyone ready now and email the introductions."""
+    try:
+        brew_round = brew_rounds.start_round(by=current_user)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(round_summary(brew_round), "success")
+    return redirect(url_for("brew_stewards.index"))
+
+
+@bp.post("/venues")
+@steward_required
+def add_venue():
+    """Suggest a venue for meetings in one locality."""
+    form = VenueForm(places())
+    if form.validate_on_submit():
+        try:
+            venue = _add_venue(form.place.data, form.name.data, form.address.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.add_error(error)
+        else:
+            db.session.commit()
+            flash(f"Added {venue.name} ({venue.place.name}).", "success")
+            return redirect(url_for("brew_stewards.index"))
+    return _page(form), 422
+
+
+@bp.post("/venues/<int:venue_id>/remove")
+@steward_required
+def remove_venue(venue_id):
+    """Stop suggesting a venue (meetings already suggested there keep it)."""
+    if venue_id > MAX_ID:
+        abort(404)
+    venue = db.get_or_404(BrewVenue, venue_id)
+    name = venue.name
+    db.session.delete(venue)
+    db.session.commit()
+    flash(f"Removed {name}.", "success")
+    return redirect(url_for("brew_stewards.index"))
+
+
+def round_summary(brew_round: BrewRound) -> str:
+    return (
+        f"Round {brew_round.id}: {_count(brew_round.pairs, 'pair')}, "
+        f"{_count(brew_round.trios, 'trio')}, {brew_round.left_out} left out."
+    )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+def _page(form: VenueForm):
+    venues = db.session.scalars(select(BrewVenue).join(Place).order_by(Place.name, BrewVenue.name)).all()
+    return render_template(
+        "stewards/brew.html",
+        counts=brew_rounds.pool_counts(),
+        venues=venues,
+        form=form,
+    )
+
+
+def _add_venue(place_id: str, name: str, address: str) -> BrewVenue:
+    """A venue in a known locality, named once there."""
+    place = db.session.get(Place, int(place_id)) if place_id.isdigit() and int(place_id) <= MAX_ID else None
+    if place is None:
+        raise InvalidInput("place", "Choose the locality it is in.")
+    taken = select(BrewVenue.id).where(BrewVenue.place_id == place.id, db.func.lower(BrewVenue.name) == name.lower())
+    if db.session.scalar(taken) is not None:
+        raise InvalidInput("name", f"{place.name} already has a venue called {name}.")
+    venue = BrewVenue(place=place, name=name, address=address)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
