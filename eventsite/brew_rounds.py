@@ -1,16 +1,12 @@
 """Brew and biscuits, the rounds: who is ready to be paired, starting a round (the matcher
-is eventsite.brew_match), each pair's or trio's private meeting (three slots, a place,
-one click to accept), the one follow-up question, the "missed rounds" pause, and the
-counts stewards see (never who was paired with whom, nor what anyone said).
-
-A meeting is agreed once everyone in it has accepted the same slot: the earliest slot
-all of them accepted. It then shows in their personal feeds, and nowhere public.
+is eventsite.brew_match), making each pair's or trio's private meeting (three slots and a
+place) and introducing them, and the counts stewards see (never who was paired with
+whom, nor what anyone said). One meeting's life is in eventsite.brew_meetings.
 
 Functions here flush and raise domain errors; the caller commits once (so a refused
 round changes nothing).
 """
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -21,12 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from eventsite.brew import is_resting, manage_url
 from eventsite.brew_match import Candidate, Matching, Rules, match, pair_key
+from eventsite.brew_meetings import local_slots, meeting_url
+from eventsite.brew_venues import venues_by_place
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
-from eventsite.feed_tokens import feed_token
-from eventsite.ical import PrivateMeeting, meeting_calendar
-from eventsite.mail import Attachment, external_url, queue_mail
+from eventsite.mail import queue_mail
 from eventsite.models import (
     BrewGroup,
     BrewGroupMember,
@@ -34,20 +30,15 @@ from eventsite.models import (
     BrewMode,
     BrewRound,
     BrewSector,
-    BrewVenue,
     MetAnswer,
     Person,
 )
 from eventsite.people import normalise_email
 
-SLOT_MINUTES = 60
 SLOT_TIMES = (time(10), time(12, 30), time(15, 30))  # local wall-clock times, rotated per group
 FIRST_DAY, LAST_DAY = 2, 13  # the slots fall on working days this many days after the round
-MISSED_ROUNDS_TO_PAUSE = 3
 MIN_ROUND_GAP = timedelta(minutes=10)
 ROUND_LOCK = 0x62726577  # "brew": the advisory lock key that serialises starting rounds (PostgreSQL)
-ANSWER_WINDOW = timedelta(days=7)  # after the follow-up, how long a meeting stays open for answers
-FOLLOW_UP_AFTER = timedelta(hours=2)  # after the agreed slot ends (or the last suggested one)
 RARELY_MATCHED = 0.5  # a sector is flagged when fewer than this share of its people were paired lately
 
 
@@ -141,7 +132,7 @@ def _lock_rounds() -> None:
 def _save(brew_round: BrewRound, matching: Matching, members: dict[int, BrewMember], now: datetime) -> None:
     brew_round.pairs = len(matching.groups) - len(matching.trios)
     brew_round.trios, brew_round.left_out = len(matching.trios), len(matching.left_out)
-    venues = _venues_by_place()
+    venues = venues_by_place()
     for index, person_ids in enumerate(matching.groups):
         people = [members[person_id] for person_id in person_ids]
         group = BrewGroup(
@@ -173,13 +164,6 @@ def suggested_slots(now: datetime, index: int) -> list[datetime]:
     picked = [days[0], days[len(days) // 2], days[-1]]
     times = [SLOT_TIMES[(index + n) % len(SLOT_TIMES)] for n in range(3)]
     return [datetime.combine(day, at, zone).astimezone(UTC) for day, at in zip(picked, times, strict=True)]
-
-
-def _venues_by_place() -> dict[int, list[BrewVenue]]:
-    venues: dict[int, list[BrewVenue]] = {}
-    for venue in db.session.scalars(select(BrewVenue).order_by(BrewVenue.id)):
-        venues.setdefault(venue.place_id, []).append(venue)
-    return venues
 
 
 def _suggest_place(group: BrewGroup, people: list[BrewMember], venues: dict, index: int) -> None:
@@ -222,213 +206,6 @@ def _introduce(group: BrewGroup, members: dict[int, BrewMember]) -> None:
         )
 
 
-# -- one meeting -------------------------------------------------------------------------------
-
-
-def local_slots(group: BrewGroup) -> list[datetime]:
-    return [slot.astimezone(group.zone) for slot in group.slot_starts]
-
-
-def meeting_url(group: BrewGroup, row: BrewGroupMember) -> str:
-    return external_url("brew.meeting", token=f"{group.id}.{row.key}")
-
-
-def meeting_for_token(token: str, lock: bool = False) -> tuple[BrewGroup, BrewGroupMember] | None:
-    """The meeting and the person a link was sent to, if the link is genuine (``lock``: the
-    group's row is locked, so two people accepting at once both count)."""
-    group_id, _, key = token.partition(".")
-    if not (group_id.isdigit() and len(group_id) <= 9 and len(key) == 32):
-        return None
-    query = select(BrewGroup).where(BrewGroup.id == int(group_id))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    group = db.session.scalar(query)
-    if group is None:
-        return None
-    row = next((row for row in group.members if hmac.compare_digest(row.key, key)), None)
-    return (group, row) if row is not None else None
-
-
-def accept_slot(group: BrewGroup, row: BrewGroupMember, index: int, accepted: bool = True) -> bool:
-    """Say a slot works (or no longer works) for me; True when this agreed the meeting.
-    ``group`` comes locked from ``meeting_for_token``."""
-    if group.agreed_slot is not None:
-        raise InvalidInput("slot", "This meeting is already agreed.")
-    if not 0 <= index < len(group.slots):
-        raise InvalidInput("slot", "Choose one of the suggested times.")
-    if group.slot_starts[index] <= utcnow():
-        raise InvalidInput("slot", "That time has passed.")
-    chosen = set(row.accepted) | {index} if accepted else set(row.accepted) - {index}
-    row.accepted = sorted(chosen)
-    group.updated_at = utcnow()
-    everyone = set.intersection(*(set(other.accepted) for other in group.members))
-    if not everyone:
-        return False
-    group.agreed_slot, group.agreed_at = min(everyone), utcnow()
-    db.session.flush()
-    _tell_agreed(group)
-    return True
-
-
-def meeting_times(group: BrewGroup) -> tuple[datetime, datetime] | None:
-    if group.agreed_slot is None:
-        return None
-    start = group.slot_starts[group.agreed_slot]
-    return start, start + timedelta(minutes=SLOT_MINUTES)
-
-
-def as_calendar_meeting(group: BrewGroup, person_id: int) -> PrivateMeeting:
-    """The agreed meeting as this person's calendar shows it."""
-    starts_at, ends_at = meeting_times(group)
-    others = [row.person for row in group.members if row.person_id != person_id]
-    names = " and ".join(person.display_name or "your match" for person in others)
-    where = (
-        "Online"
-        if group.is_online
-        else ", ".join(
-            part for part in (group.venue_name, group.address, group.place.name if group.place else "") if part
-        )
-    )
-    row = next(row for row in group.members if row.person_id == person_id)
-    url = meeting_url(group, row)
-    description = f"Brew and biscuits with {names}." + (
-        f"\n\nJoin online: {group.online_url}" if group.is_online else ""
-    )
-    return PrivateMeeting(
-        uid=f"brew-{group.id}",
-        title=f"Brew with {names}",
-        starts_at=starts_at,
-        ends_at=ends_at,
-        timezone=group.timezone,
-        location=where or "To agree between you",
-        description=f"{description}\n\n{url}",
-        url=url,
-        sequence=group.sequence,
-        created_at=group.created_at,
-        updated_at=group.updated_at,
-    )
-
-
-def _tell_agreed(group: BrewGroup) -> None:
-    for row in group.members:
-        meeting = as_calendar_meeting(group, row.person_id)
-        attachment = Attachment(
-            f"brew-{group.id}.ics",
-            "text/calendar; method=REQUEST",
-            meeting_calendar(meeting, method="REQUEST").decode(),
-        )
-        queue_mail(
-            row.person.email,
-            f"It's agreed: {meeting.title}",
-            "brew_agreed",
-            attachment=attachment,
-            meeting=meeting,
-            starts=meeting.starts_at.astimezone(group.zone),
-            group=group,
-            meeting_url=meeting_url(group, row),
-            feed_url=external_url("feeds.personal", token=feed_token(row.person)),
-        )
-
-
-def personal_meetings(person: Person, since: datetime, until: datetime) -> list[PrivateMeeting]:
-    """This person's agreed meetings starting in the window, for their personal feed."""
-    query = (
-        select(BrewGroup)
-        .join(BrewGroupMember)
-        .where(BrewGroupMember.person_id == person.id, BrewGroup.agreed_slot.is_not(None))
-        .options(selectinload(BrewGroup.members).selectinload(BrewGroupMember.person), selectinload(BrewGroup.place))
-        .order_by(BrewGroup.id)
-    )
-    meetings = [as_calendar_meeting(group, person.id) for group in db.session.scalars(query)]
-    return [meeting for meeting in meetings if since <= meeting.starts_at <= until]
-
-
-def newest_meeting_change(person: Person):
-    query = select(func.max(BrewGroup.updated_at)).join(BrewGroupMember).where(BrewGroupMember.person_id == person.id)
-    return db.session.scalar(query)
-
-
-# -- after the meeting ----------------------------------------------------------------------------
-
-
-def follow_up_due(group: BrewGroup) -> datetime:
-    """When to ask "Did you meet?": after the agreed slot, or after the last suggested one."""
-    times = meeting_times(group)
-    end = times[1] if times else group.slot_starts[-1] + timedelta(minutes=SLOT_MINUTES)
-    return end + FOLLOW_UP_AFTER
-
-
-def send_follow_ups(now: datetime | None = None) -> int:
-    """One email to each person who has not said, once their meeting's time has passed."""
-    now = now or utcnow()
-    query = (
-        select(BrewGroupMember)
-        .join(BrewGroup)
-        .where(BrewGroupMember.followed_up_at.is_(None), BrewGroupMember.met.is_(None), BrewGroup.closed_at.is_(None))
-        .options(selectinload(BrewGroupMember.group), selectinload(BrewGroupMember.person))
-    )
-    sent = 0
-    for row in db.session.scalars(query):
-        if follow_up_due(row.group) > now or row.person.is_deleted:
-            continue
-        row.followed_up_at = now
-        queue_mail(
-            row.person.email,
-            "Did you meet?",
-            "brew_follow_up",
-            meeting_url=meeting_url(row.group, row),
-            answers=[(answer, meeting_url(row.group, row) + f"#{answer.value}") for answer in MetAnswer],
-        )
-        sent += 1
-    return sent
-
-
-def answer_follow_up(group: BrewGroup, row: BrewGroupMember, met: MetAnswer, now: datetime | None = None) -> None:
-    """ "Did you meet?": answerable once the meeting's time has come (changeable after)."""
-    now = now or utcnow()
-    if not follow_up_open(group, now):
-        raise InvalidInput("met", "You can say whether you met once the time has come.")
-    row.met, row.answered_at = met, now
-
-
-def close_finished_meetings(now: datetime | None = None) -> int:
-    """A meeting closes ANSWER_WINDOW after its follow-up was due (run by ``flask
-    send-follow-ups``). Closing counts, for each person, whether they said anything (accepted
-    a slot, or answered "Did you meet?"): three silent meetings in a row pause them, with an
-    email that says how to come back (Donut's "ghost" rule). Returns how many were paused."""
-    now = now or utcnow()
-    open_rows = db.session.scalars(
-        select(BrewGroupMember)
-        .join(BrewGroup)
-        .where(BrewGroup.closed_at.is_(None))
-        .options(selectinload(BrewGroupMember.group))
-        .order_by(BrewGroup.id)
-    ).all()
-    rows = [row for row in open_rows if follow_up_due(row.group) + ANSWER_WINDOW <= now]
-    paused = 0
-    members = {
-        m.person_id: m
-        for m in db.session.scalars(select(BrewMember).where(BrewMember.person_id.in_({row.person_id for row in rows})))
-    }
-    for row in rows:
-        row.group.closed_at = now
-        member = members.get(row.person_id)
-        if member is None:
-            continue  # left the scheme
-        member.missed_rounds = 0 if row.responded else member.missed_rounds + 1
-        if member.missed_rounds >= MISSED_ROUNDS_TO_PAUSE and member.paused_at is None:
-            member.paused_at = now
-            paused += 1
-            queue_mail(
-                member.person.email,
-                "We've paused your brews",
-                "brew_paused",
-                member=member,
-                manage_url=manage_url(member),
-            )
-    return paused
-
-
 # -- what stewards see ------------------------------------------------------------------------------
 
 
@@ -437,10 +214,11 @@ class SectorCount:
     sector: BrewSector
     in_pool: int
     paired_lately: int  # of them, paired in the last BREW_COOLDOWN_ROUNDS rounds
+    rounds_run: bool = True  # "rarely" means nothing before the first round
 
     @property
     def rarely_matched(self) -> bool:
-        return self.in_pool > 0 and self.paired_lately < RARELY_MATCHED * self.in_pool
+        return self.rounds_run and self.in_pool > 0 and self.paired_lately < RARELY_MATCHED * self.in_pool
 
 
 @dataclass(frozen=True)
@@ -477,6 +255,7 @@ def pool_counts(now: datetime | None = None, recent_rounds: int = 12) -> PoolCou
             sector,
             sum(1 for m in members if m.sector is sector),
             sum(1 for m in members if m.sector is sector and m.person_id in lately),
+            rounds_run=bool(lately),
         )
         for sector in BrewSector
     ]
@@ -521,32 +300,3 @@ def _round_count(brew_round: BrewRound) -> RoundCount:
         answers.setdefault(group_id, set()).add(met)
     met = sum(1 for said_in_group in answers.values() if MetAnswer.YES in said_in_group)
     return RoundCount(round=brew_round, met=met, answered=len(answers))
-
-
-# -- for the pages (read only) ----------------------------------------------------------------------
-
-
-def meetings_of(person: Person, limit: int = 10) -> list[BrewGroupMember]:
-    """This person's places in their latest meetings, newest first (each with its group)."""
-    query = (
-        select(BrewGroupMember)
-        .where(BrewGroupMember.person_id == person.id)
-        .options(selectinload(BrewGroupMember.group))
-        .order_by(BrewGroupMember.group_id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
-
-
-def follow_up_open(group: BrewGroup, now: datetime | None = None) -> bool:
-    """Whether "Did you meet?" makes sense yet: the agreed time (or the first suggested one) has come."""
-    times = meeting_times(group)
-    return (now or utcnow()) >= (times[0] if times else group.slot_starts[0])
-
-
-def others_in(group: BrewGroup, row: BrewGroupMember) -> list[tuple[BrewGroupMember, BrewMember | None]]:
-    """The others in this meeting, each with their sign-up (None once they have left)."""
-    others = [other for other in group.members if other.person_id != row.person_id]
-    query = select(BrewMember).where(BrewMember.person_id.in_([other.person_id for other in others]))
-    members = {member.person_id: member for member in db.session.scalars(query)}
-    return [(other, members.get(other.person_id)) for other in others]

@@ -8,9 +8,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import again, attendees, brew_rounds, demo, retention, series
+from eventsite import again, attendees, brew_meetings, brew_rounds, demo, retention, series
 from eventsite.backup import BackupFailed, backup_sqlite
-from eventsite.brew_rounds import MISSED_ROUNDS_TO_PAUSE as MISSED_ROUNDS
+from eventsite.brew_meetings import MISSED_ROUNDS_TO_PAUSE as MISSED_ROUNDS
 from eventsite.database import immediate_writes
 from eventsite.deploy import deploy_problems
 from eventsite.errors import InvalidInput
@@ -67,8 +67,8 @@ def send_follow_ups():
     silent for three in a row (cron, hourly; safe to repeat)."""
     with immediate_writes():
         count = again.send_follow_ups()
-        brews = brew_rounds.send_follow_ups()
-        paused = brew_rounds.close_finished_meetings()
+        brews = brew_meetings.send_follow_ups()
+        paused = brew_meetings.close_finished_meetings()
         db.session.commit()
     click.echo(f"Queued {count} follow-up{'' if count == 1 else 's'}, and {brews} for brews.")
     if paused:

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from eventsite import brew_rounds
+from eventsite import brew_meetings
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.ical import FeedEntry, calendar_bytes
@@ -177,9 +177,9 @@ def personal_feed(person: Person) -> Feed:
         name=f"My gatherings on {current_app.config['SITE_NAME']}",
         description="What I'm going to, might go to, am waiting for, and host.",
         url_for_event=event_url,
-        meetings=brew_rounds.personal_meetings(person, now - WINDOW_PAST, now + WINDOW_AHEAD),
+        meetings=brew_meetings.personal_meetings(person, now - WINDOW_PAST, now + WINDOW_AHEAD),
     )
-    newest = [change for change in (_newest_change_for(person), brew_rounds.newest_meeting_change(person)) if change]
+    newest = [change for change in (_newest_change_for(person), brew_meetings.newest_meeting_change(person)) if change]
     return _feed(body, max(newest, default=None), now)
 
 

@@ -25,7 +25,6 @@ from eventsite.text import has_control_chars
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
-_UNFLUSHED = "outbox_unflushed"
 _PENDING = "outbox_pending"
 _COMMITTED = "outbox_committed"
 
@@ -66,15 +65,10 @@ def queue_mail(
     mail = OutboxMail(to_address=to, subject=subject, body=body, category=category, reply_to=reply_to)
     if attachment is not None:
         mail.attachment_name, mail.attachment_type, mail.attachment = astuple(attachment)
-    db.session.add(mail)  # written with the next flush (a round queues thousands: no flush each)
-    db.session.info.setdefault(_UNFLUSHED, []).append(mail)
+    db.session.add(mail)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(mail.id)
     return mail
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, _flush_context) -> None:
-    unflushed = session.info.pop(_UNFLUSHED, [])
-    session.info.setdefault(_PENDING, []).extend(mail.id for mail in unflushed)
 
 
 @event.listens_for(Session, "after_commit")
@@ -86,7 +80,6 @@ def _mark_committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
-    session.info.pop(_UNFLUSHED, None)
 
 
 def _deliver_after_request(response):

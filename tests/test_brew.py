@@ -9,6 +9,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from eventsite import brew, brew_rounds
+from eventsite.accounts import delete_account, export_data
 from eventsite.brew import SignUp
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, LinkInvalid
@@ -312,3 +313,20 @@ def test_the_manage_token_finds_the_member_only_with_the_right_key(app):
 
 def test_member_of_someone_not_signed_in_is_none(app):
     assert brew.member_of(AnonymousUserMixin()) is None
+
+
+def test_my_data_holds_my_sign_up_and_deleting_my_account_removes_it(app):
+    person = new_person(email="ada@example.org", name="Ada")
+    brew.join(person, details(organisation="Leeds Housing", excluded_emails=["bob@example.org"]))
+    brew.ask_to_join(details(sector=BrewSector.SOCIAL_CARE), "ada@example.org", "Ada")
+    db.session.commit()
+    data = export_data(person)["brew"]
+    assert data["sector"] == "housing"
+    assert data["organisation"] == "Leeds Housing"
+    assert data["rather_not_be_paired_with"] == ["bob@example.org"]
+
+    delete_account(person)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(BrewMember)) == 0
+    assert db.session.scalar(select(func.count()).select_from(PendingBrewSignup)) == 0
+    assert export_data(person)["brew"] is None

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from eventsite import brew, brew_rounds
+from eventsite import brew, brew_meetings, brew_rounds
 from eventsite.brew import SignUp
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
@@ -103,7 +103,7 @@ def test_too_few_to_pair_is_refused_and_changes_nothing(app, sectors, message):
 def test_a_refused_round_does_not_close_earlier_meetings(app):
     ana, ben = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     first = start()
-    close_at = brew_rounds.follow_up_due(only_group(first)) + brew_rounds.ANSWER_WINDOW
+    close_at = brew_meetings.follow_up_due(only_group(first)) + brew_meetings.ANSWER_WINDOW
     brew.snooze(ben, brew.today() + timedelta(days=30))
     db.session.commit()
     with pytest.raises(InvalidInput):
@@ -306,8 +306,8 @@ def test_each_person_gets_one_introduction_with_only_what_the_other_shares(app, 
     assert brew.manage_url(ana) in text_for_ana
     assert brew.manage_url(ben) in text_for_ben
     group = only_group(db.session.scalars(select(BrewRound)).one())
-    assert brew_rounds.meeting_url(group, row_of(group, ana)) in text_for_ana
-    assert brew_rounds.meeting_url(group, row_of(group, ana)) not in text_for_ben
+    assert brew_meetings.meeting_url(group, row_of(group, ana)) in text_for_ana
+    assert brew_meetings.meeting_url(group, row_of(group, ana)) not in text_for_ben
 
 
 # -- agreeing a time -----------------------------------------------------------------------------------
@@ -321,14 +321,14 @@ def trio():
 
 def test_a_meeting_is_agreed_only_when_everyone_accepted_a_common_slot(app, mailbox):
     (ana, ben, cat), group = trio()
-    assert brew_rounds.accept_slot(group, row_of(group, ana), 1) is False
-    assert brew_rounds.accept_slot(group, row_of(group, ana), 2) is False
-    assert brew_rounds.accept_slot(group, row_of(group, ben), 2) is False
-    assert brew_rounds.accept_slot(group, row_of(group, cat), 1) is False
-    assert brew_rounds.accept_slot(group, row_of(group, ana), 2, accepted=False) is False
+    assert brew_meetings.accept_slot(group, row_of(group, ana), 1) is False
+    assert brew_meetings.accept_slot(group, row_of(group, ana), 2) is False
+    assert brew_meetings.accept_slot(group, row_of(group, ben), 2) is False
+    assert brew_meetings.accept_slot(group, row_of(group, cat), 1) is False
+    assert brew_meetings.accept_slot(group, row_of(group, ana), 2, accepted=False) is False
     assert row_of(group, ana).accepted == [1]
     assert group.agreed_slot is None
-    assert brew_rounds.accept_slot(group, row_of(group, ben), 1) is True
+    assert brew_meetings.accept_slot(group, row_of(group, ben), 1) is True
     db.session.commit()
     assert group.agreed_slot == 1
     assert group.agreed_at is not None
@@ -351,11 +351,11 @@ def test_accepting_is_refused_once_agreed_or_for_a_bad_index(app):
     group = only_group(start())
     for index in (-1, 3):
         with pytest.raises(InvalidInput, match="suggested times"):
-            brew_rounds.accept_slot(group, row_of(group, ana), index)
-    brew_rounds.accept_slot(group, row_of(group, ana), 0)
-    brew_rounds.accept_slot(group, row_of(group, ben), 0)
+            brew_meetings.accept_slot(group, row_of(group, ana), index)
+    brew_meetings.accept_slot(group, row_of(group, ana), 0)
+    brew_meetings.accept_slot(group, row_of(group, ben), 0)
     with pytest.raises(InvalidInput, match="already agreed"):
-        brew_rounds.accept_slot(group, row_of(group, ben), 1)
+        brew_meetings.accept_slot(group, row_of(group, ben), 1)
     assert group.agreed_slot == 0
 
 
@@ -363,7 +363,7 @@ def test_accepting_a_slot_that_has_passed_is_refused(app):
     ana, _ = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     old = only_group(start(utcnow() - timedelta(days=20)))
     with pytest.raises(InvalidInput, match="passed"):
-        brew_rounds.accept_slot(old, row_of(old, ana), 2)
+        brew_meetings.accept_slot(old, row_of(old, ana), 2)
     assert row_of(old, ana).accepted == []
 
 
@@ -371,10 +371,10 @@ def test_meeting_links_need_the_right_key(app):
     ana, _ = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     group = only_group(start())
     row = row_of(group, ana)
-    assert brew_rounds.meeting_for_token(f"{group.id}.{row.key}") == (group, row)
+    assert brew_meetings.meeting_for_token(f"{group.id}.{row.key}") == (group, row)
     wrong = "0" * 32 if row.key != "0" * 32 else "1" * 32
     for token in (f"{group.id}.{wrong}", f"{group.id + 1}.{row.key}", row.key, ""):
-        assert brew_rounds.meeting_for_token(token) is None
+        assert brew_meetings.meeting_for_token(token) is None
 
 
 def test_the_agreed_meeting_is_only_in_its_own_peoples_personal_feeds(app):
@@ -388,8 +388,8 @@ def test_the_agreed_meeting_is_only_in_its_own_peoples_personal_feeds(app):
     (partner,) = [m for m in (ben, cat, dan) if m not in other_people]
     uid = f"UID:brew-{group.id}@eventsite.test".encode()
     assert uid not in personal_feed(ana.person).body  # not before it is agreed
-    brew_rounds.accept_slot(group, row_of(group, ana), 0)
-    brew_rounds.accept_slot(group, row_of(group, partner), 0)
+    brew_meetings.accept_slot(group, row_of(group, ana), 0)
+    brew_meetings.accept_slot(group, row_of(group, partner), 0)
     db.session.commit()
 
     for person in (ana.person, partner.person):
@@ -410,12 +410,12 @@ def test_the_agreed_meeting_is_only_in_its_own_peoples_personal_feeds(app):
 def test_one_follow_up_each_after_the_meeting_time_never_twice(app):
     member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     group = only_group(start())
-    due = brew_rounds.follow_up_due(group)
-    assert due == group.slot_starts[-1] + timedelta(minutes=brew_rounds.SLOT_MINUTES) + brew_rounds.FOLLOW_UP_AFTER
-    assert brew_rounds.send_follow_ups(now=due - timedelta(minutes=1)) == 0
-    assert brew_rounds.send_follow_ups(now=due + timedelta(minutes=1)) == 2
+    due = brew_meetings.follow_up_due(group)
+    assert due == group.slot_starts[-1] + timedelta(minutes=brew_meetings.SLOT_MINUTES) + brew_meetings.FOLLOW_UP_AFTER
+    assert brew_meetings.send_follow_ups(now=due - timedelta(minutes=1)) == 0
+    assert brew_meetings.send_follow_ups(now=due + timedelta(minutes=1)) == 2
     db.session.commit()
-    assert brew_rounds.send_follow_ups(now=due + timedelta(days=1)) == 0
+    assert brew_meetings.send_follow_ups(now=due + timedelta(days=1)) == 0
     asked = db.session.scalars(select(OutboxMail).where(OutboxMail.subject == "Did you meet?")).all()
     assert sorted(mail.to_address for mail in asked) == ["ana@example.org", "ben@example.org"]
     assert all(f"#{answer.value}" in asked[0].body for answer in MetAnswer)
@@ -424,21 +424,21 @@ def test_one_follow_up_each_after_the_meeting_time_never_twice(app):
 def test_the_follow_up_waits_for_the_agreed_slot_to_end(app):
     ana, ben = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     group = only_group(start())
-    brew_rounds.accept_slot(group, row_of(group, ana), 0)
-    brew_rounds.accept_slot(group, row_of(group, ben), 0)
+    brew_meetings.accept_slot(group, row_of(group, ana), 0)
+    brew_meetings.accept_slot(group, row_of(group, ben), 0)
     db.session.commit()
-    due = group.slot_starts[0] + timedelta(minutes=brew_rounds.SLOT_MINUTES) + brew_rounds.FOLLOW_UP_AFTER
-    assert brew_rounds.follow_up_due(group) == due
-    assert brew_rounds.send_follow_ups(now=due - timedelta(minutes=1)) == 0
-    assert brew_rounds.send_follow_ups(now=due) == 2
+    due = group.slot_starts[0] + timedelta(minutes=brew_meetings.SLOT_MINUTES) + brew_meetings.FOLLOW_UP_AFTER
+    assert brew_meetings.follow_up_due(group) == due
+    assert brew_meetings.send_follow_ups(now=due - timedelta(minutes=1)) == 0
+    assert brew_meetings.send_follow_ups(now=due) == 2
 
 
 def test_someone_who_answered_is_not_asked(app):
     ana, _ = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     group = only_group(start())
-    brew_rounds.answer_follow_up(group, row_of(group, ana), MetAnswer.YES, now=brew_rounds.follow_up_due(group))
+    brew_meetings.answer_follow_up(group, row_of(group, ana), MetAnswer.YES, now=brew_meetings.follow_up_due(group))
     db.session.commit()
-    assert brew_rounds.send_follow_ups(now=brew_rounds.follow_up_due(group)) == 1
+    assert brew_meetings.send_follow_ups(now=brew_meetings.follow_up_due(group)) == 1
     assert row_of(group, ana).followed_up_at is None
 
 
@@ -446,14 +446,14 @@ def answer_everyone_but(brew_round: BrewRound, silent: set[int]) -> None:
     for group in brew_round.groups:
         for row in group.members:
             if row.person_id not in silent:
-                brew_rounds.answer_follow_up(group, row, MetAnswer.YES, now=brew_rounds.follow_up_due(group))
+                brew_meetings.answer_follow_up(group, row, MetAnswer.YES, now=brew_meetings.follow_up_due(group))
     db.session.commit()
 
 
 def close(brew_round: BrewRound) -> int:
     """What ``flask send-follow-ups`` does once the round's meetings are past answering."""
-    latest = max(brew_rounds.follow_up_due(group) for group in brew_round.groups)
-    paused = brew_rounds.close_finished_meetings(now=latest + brew_rounds.ANSWER_WINDOW)
+    latest = max(brew_meetings.follow_up_due(group) for group in brew_round.groups)
+    paused = brew_meetings.close_finished_meetings(now=latest + brew_meetings.ANSWER_WINDOW)
     db.session.commit()
     return paused
 
@@ -492,11 +492,11 @@ def test_a_meeting_stays_open_for_answers_until_a_week_after_its_follow_up(app):
     ana, _ben = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     brew_round = start()
     group = only_group(brew_round)
-    due = brew_rounds.follow_up_due(group)
-    assert brew_rounds.close_finished_meetings(now=due + brew_rounds.ANSWER_WINDOW - timedelta(minutes=1)) == 0
+    due = brew_meetings.follow_up_due(group)
+    assert brew_meetings.close_finished_meetings(now=due + brew_meetings.ANSWER_WINDOW - timedelta(minutes=1)) == 0
     assert group.closed_at is None
     assert ana.missed_rounds == 0
-    brew_rounds.close_finished_meetings(now=due + brew_rounds.ANSWER_WINDOW)
+    brew_meetings.close_finished_meetings(now=due + brew_meetings.ANSWER_WINDOW)
     assert group.closed_at is not None
     assert ana.missed_rounds == 1
 
@@ -530,7 +530,7 @@ def test_accepting_a_slot_counts_as_a_response(app):
     ana, ben = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
     brew_round = start()
     group = only_group(brew_round)
-    brew_rounds.accept_slot(group, row_of(group, ana), 0)
+    brew_meetings.accept_slot(group, row_of(group, ana), 0)
     db.session.commit()
     close(brew_round)
     assert (ana.missed_rounds, ben.missed_rounds) == (0, 1)
@@ -551,7 +551,7 @@ def test_pool_counts_give_numbers_by_sector_place_and_round(app):
     brew_round = start()
     group = only_group(brew_round)
     for row in group.members:
-        brew_rounds.answer_follow_up(group, row, MetAnswer.YES, now=brew_rounds.follow_up_due(group))
+        brew_meetings.answer_follow_up(group, row, MetAnswer.YES, now=brew_meetings.follow_up_due(group))
     db.session.commit()
 
     counts = brew_rounds.pool_counts()
@@ -565,3 +565,10 @@ def test_pool_counts_give_numbers_by_sector_place_and_round(app):
     assert counts.ready == 3
     (round_count,) = counts.rounds
     assert (round_count.round, round_count.groups, round_count.met, round_count.answered) == (brew_round, 1, 1, 1)
+
+
+def test_no_sector_is_rarely_matched_before_the_first_round(app):
+    member("ana@example.org", HOUSING)
+    counts = brew_rounds.pool_counts()
+    assert not any(each.rarely_matched for each in counts.by_sector)
+    assert {each.sector: each.in_pool for each in counts.by_sector}[HOUSING] == 1

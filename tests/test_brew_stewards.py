@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from eventsite import brew, brew_rounds
+from eventsite import brew, brew_meetings, brew_rounds
 from eventsite.brew import SignUp
 from eventsite.database import utcnow
 from eventsite.extensions import db
@@ -79,7 +79,7 @@ def test_a_steward_sees_counts_and_never_who(client, auth, steward, mailbox):
     brew_round = brew_rounds.start_round()
     group = brew_round.groups[0]
     for row in group.members:
-        brew_rounds.answer_follow_up(group, row, MetAnswer.YES, now=brew_rounds.follow_up_due(group))
+        brew_meetings.answer_follow_up(group, row, MetAnswer.YES, now=brew_meetings.follow_up_due(group))
     join_pool([CAT])  # joins after the round: primary care has never been paired
     db.session.commit()
 

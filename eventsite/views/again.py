@@ -13,7 +13,7 @@ from eventsite.extensions import db
 from eventsite.forms import ActionForm, EmailForm
 from eventsite.forms.base import DATETIME_FORMATS, DATETIME_MESSAGE, BaseForm, LocalDateTimeField
 from eventsite.times import timezone_choices, timezone_names
-from eventsite.views.errors import rate_limit
+from eventsite.views.errors import link_invalid, rate_limit
 from eventsite.views.events import event_url, load_event, load_hosted_event
 
 bp = Blueprint("again", __name__)
@@ -99,7 +99,7 @@ def confirm_page(token):
     try:
         event, email = again.read_again_token(token)
     except LinkInvalid as error:
-        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+        return link_invalid(error)
     return render_template("again/confirm.html", event=event, email=email, form=ActionForm())
 
 
@@ -114,10 +114,10 @@ def confirm(token):
         event, _person = again.confirm_again(token)
     except LinkInvalid as error:
         db.session.rollback()
-        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+        return link_invalid(error)
     except InvalidInput as error:
         db.session.rollback()
-        return render_template("auth/link_invalid.html", message=error.message, form=EmailForm()), 410
+        return link_invalid(error)
     db.session.commit()
     flash("Thanks: the hosts will know you'd come if it ran again.", "success")
     return redirect(event_url(event) + "#again")

@@ -14,7 +14,7 @@ from eventsite.moderation import waits_for_steward
 from eventsite.people import find_link, send_sign_in_link
 from eventsite.sessions import end_all_sessions, end_session, find_session, session_id, split_session_id, start_session
 from eventsite.text import has_control_chars
-from eventsite.views.errors import rate_limit
+from eventsite.views.errors import link_invalid, rate_limit
 
 bp = Blueprint("auth", __name__)
 MAX_NEXT_URL = 200  # the length of EmailLink.next_url
@@ -81,7 +81,7 @@ def redeem_link_page(token):
     try:
         link = find_link(token)
     except LinkInvalid as error:
-        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+        return link_invalid(error)
     held = link.purpose is LinkPurpose.CONFIRM_EVENT and waits_for_steward(link.person)
     return render_template("auth/link.html", link=link, form=ActionForm(), purpose=LinkPurpose, held=held)
 
@@ -93,7 +93,7 @@ def redeem_link(token):
         link = use_email_link(token)
     except LinkInvalid as error:
         db.session.rollback()
-        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+        return link_invalid(error)
     log_in(link.person)
     db.session.commit()
     if link.purpose is LinkPurpose.CONFIRM_EVENT and link.event is not None:

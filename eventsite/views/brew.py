@@ -6,16 +6,16 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from eventsite import brew as rules
-from eventsite import brew_rounds as rounds
+from eventsite import brew_meetings as meetings
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.extensions import db
-from eventsite.forms import ActionForm, BrewSignUpForm, EmailForm, SnoozeForm
+from eventsite.forms import ActionForm, BrewSignUpForm, SnoozeForm
 from eventsite.ical import meeting_calendar
 from eventsite.listing import places
 from eventsite.models import BrewMember, MetAnswer
 from eventsite.views.auth import log_in
-from eventsite.views.errors import rate_limit
+from eventsite.views.errors import link_invalid, rate_limit
 
 bp = Blueprint("brew", __name__)
 INVALID = 422
@@ -62,17 +62,13 @@ def check_email():
     return render_template("brew/check_email.html")
 
 
-def _link_invalid(error: LinkInvalid):
-    return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
-
-
 @bp.get("/brew/confirm/<token>")
 def confirm_page(token):
     """The emailed "confirm your sign-up" link: what it confirms, and a button."""
     try:
         pending = rules.pending_for_token(token)
     except LinkInvalid as error:
-        return _link_invalid(error)
+        return link_invalid(error)
     return render_template("brew/confirm.html", pending=pending, form=ActionForm())
 
 
@@ -84,7 +80,7 @@ def confirm(token):
         member, is_new = rules.confirm_sign_up(token)
     except LinkInvalid as error:
         db.session.rollback()
-        return _link_invalid(error)
+        return link_invalid(error)
     except InvalidInput as error:  # a name or choice that no longer passes
         db.session.rollback()
         flash(error.message, "error")
@@ -170,7 +166,7 @@ def _act(member: BrewMember, action: str, back: str, action_url):
 
 
 def _meeting(token: str, lock: bool = False):
-    found = rounds.meeting_for_token(token, lock=lock)
+    found = meetings.meeting_for_token(token, lock=lock)
     if found is None:
         abort(404)
     return found
@@ -180,17 +176,17 @@ def _meeting(token: str, lock: bool = False):
 def meeting(token):
     """Who you're meeting, the three times (one button each), and, later, "Did you meet?"."""
     group, row = _meeting(token)
-    times = rounds.meeting_times(group)
+    times = meetings.meeting_times(group)
     return render_template(
         "brew/meeting.html",
         group=group,
         row=row,
         token=token,
-        others=rounds.others_in(group, row),
-        slots=list(enumerate(rounds.local_slots(group))),
+        others=meetings.others_in(group, row),
+        slots=list(enumerate(meetings.local_slots(group))),
         passed=[start <= utcnow() for start in group.slot_starts],
         agreed_start=times[0].astimezone(group.zone) if times else None,
-        follow_up=rounds.follow_up_open(group),
+        follow_up=meetings.follow_up_open(group),
         answers=list(MetAnswer),
         form=ActionForm(),
     )
@@ -202,7 +198,7 @@ def accept(token, index):
     """ "This works for me" (or "No longer works") for one of the three times."""
     group, row = _meeting(token, lock=True)
     try:
-        agreed = rounds.accept_slot(group, row, index, accepted=request.form.get("accepted") != "0")
+        agreed = meetings.accept_slot(group, row, index, accepted=request.form.get("accepted") != "0")
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -222,7 +218,7 @@ def met(token):
         flash("Choose “Yes”, “Not yet” or “We couldn't”.", "error")
         return redirect(url_for("brew.meeting", token=token) + "#met")
     try:
-        rounds.answer_follow_up(group, row, answer)
+        meetings.answer_follow_up(group, row, answer)
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -238,7 +234,7 @@ def meeting_ics(token):
     group, row = _meeting(token)
     if group.agreed_slot is None:
         abort(404)
-    body = meeting_calendar(rounds.as_calendar_meeting(group, row.person_id))
+    body = meeting_calendar(meetings.as_calendar_meeting(group, row.person_id))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="brew-{group.id}.ics"'
     response.headers["Cache-Control"] = "private, no-store"

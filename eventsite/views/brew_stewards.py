@@ -4,14 +4,13 @@ suggested for in-person meetings in each locality."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from eventsite import brew_rounds
+from eventsite import brew_rounds, brew_venues
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.forms import VenueForm
 from eventsite.listing import places
-from eventsite.models import BrewRound, BrewVenue, Place
+from eventsite.models import BrewRound, BrewVenue
 from eventsite.views.events import MAX_ID
 from eventsite.views.stewards import steward_required
 
@@ -47,7 +46,7 @@ def add_venue():
     form = VenueForm(places())
     if form.validate_on_submit():
         try:
-            venue = _add_venue(form.place.data, form.name.data, form.address.data)
+            venue = brew_venues.add_venue(form.place.data, form.name.data, form.address.data)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
@@ -66,7 +65,7 @@ def remove_venue(venue_id):
         abort(404)
     venue = db.get_or_404(BrewVenue, venue_id)
     name = venue.name
-    db.session.delete(venue)
+    brew_venues.remove_venue(venue)
     db.session.commit()
     flash(f"Removed {name}.", "success")
     return redirect(url_for("brew_stewards.index"))
@@ -84,24 +83,9 @@ def _count(number: int, word: str) -> str:
 
 
 def _page(form: VenueForm):
-    venues = db.session.scalars(select(BrewVenue).join(Place).order_by(Place.name, BrewVenue.name)).all()
     return render_template(
         "stewards/brew.html",
         counts=brew_rounds.pool_counts(),
-        venues=venues,
+        venues=brew_venues.all_venues(),
         form=form,
     )
-
-
-def _add_venue(place_id: str, name: str, address: str) -> BrewVenue:
-    """A venue in a known locality, named once there."""
-    place = db.session.get(Place, int(place_id)) if place_id.isdigit() and int(place_id) <= MAX_ID else None
-    if place is None:
-        raise InvalidInput("place", "Choose the locality it is in.")
-    taken = select(BrewVenue.id).where(BrewVenue.place_id == place.id, db.func.lower(BrewVenue.name) == name.lower())
-    if db.session.scalar(taken) is not None:
-        raise InvalidInput("name", f"{place.name} already has a venue called {name}.")
-    venue = BrewVenue(place=place, name=name, address=address)
-    db.session.add(venue)
-    db.session.flush()
-    return venue

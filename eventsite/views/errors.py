@@ -9,8 +9,9 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from eventsite.errors import NotAllowed
+from eventsite.errors import LinkInvalid, NotAllowed
 from eventsite.extensions import db, limiter
+from eventsite.forms import EmailForm
 
 MESSAGES = {
     400: "Something in that request was not right.",
@@ -45,6 +46,11 @@ def succeeded(response: Response) -> bool:
     which every limited view answers with a redirect; never a form sent back with its
     messages, nor a page that only shows something first (a series' dates)."""
     return 300 <= response.status_code < 400
+
+
+def link_invalid(error: LinkInvalid | str, status: int = 410):
+    """An emailed link that is unknown, expired or used: why, and a form to ask for a new one."""
+    return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), status
 
 
 def rate_limit(setting: str):

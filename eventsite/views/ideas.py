@@ -8,13 +8,13 @@ from markupsafe import Markup
 from eventsite import ideas as rules
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.extensions import db
-from eventsite.forms import ActionForm, EmailForm, IdeaFilterForm, IdeaForm, IdeaReportForm, SupportForm
+from eventsite.forms import ActionForm, IdeaFilterForm, IdeaForm, IdeaReportForm, SupportForm
 from eventsite.listing import places
 from eventsite.models import Idea, IdeaStatus
 from eventsite.moderation import waits_for_steward
 from eventsite.people import find_person
 from eventsite.views.auth import log_in
-from eventsite.views.errors import rate_limit
+from eventsite.views.errors import link_invalid, rate_limit
 from eventsite.views.events import MAX_ID
 from eventsite.views.main import redirect_without_empty_args
 from eventsite.views.stewards import steward_required
@@ -180,7 +180,7 @@ def support_page(token):
     try:
         pending = rules.pending_support_for_token(token)
     except LinkInvalid as error:
-        return _link_invalid(error)
+        return link_invalid(error)
     return render_template("ideas/support_confirm.html", pending=pending, idea=pending.idea, form=ActionForm())
 
 
@@ -191,12 +191,12 @@ def confirm_support(token):
     idea_id = rules.pending_idea_id(token)
     idea = rules.locked_idea(idea_id) if idea_id is not None else None
     if idea is None:
-        return _link_invalid(LinkInvalid(rules._GONE))
+        return link_invalid(LinkInvalid(rules._GONE))
     try:
         rules.confirm_support(idea, token)
     except LinkInvalid as error:
         db.session.rollback()
-        return _link_invalid(error)
+        return link_invalid(error)
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -206,17 +206,13 @@ def confirm_support(token):
     return redirect(idea_url(idea) + "#support")
 
 
-def _link_invalid(error: LinkInvalid):
-    return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
-
-
 @bp.get("/ideas/confirm/<token>")
 def confirm_page(token):
     """The emailed "confirm your idea" link: a page with a button (mail scanners fetch links)."""
     try:
         idea = rules.idea_for_token(token)
     except LinkInvalid as error:
-        return _link_invalid(error)
+        return link_invalid(error)
     held = _would_wait(idea)
     return render_template("ideas/confirm.html", idea=idea, held=held, form=ActionForm())
 
@@ -235,7 +231,7 @@ def confirm(token):
         idea = rules.confirm_idea(token)
     except LinkInvalid as error:
         db.session.rollback()
-        return _link_invalid(error)
+        return link_invalid(error)
     log_in(idea.created_by)
     db.session.commit()
     if idea.status is IdeaStatus.OPEN:

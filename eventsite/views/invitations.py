@@ -7,11 +7,11 @@ from eventsite.attendees import respond
 from eventsite.database import utcnow
 from eventsite.errors import DomainError
 from eventsite.extensions import db
-from eventsite.forms import EmailForm, RsvpForm
+from eventsite.forms import RsvpForm
 from eventsite.invitations import ANSWERS, invited_person, token_ids
 from eventsite.models import Event, Person, RsvpStatus
 from eventsite.rsvps import closed_reason, find_rsvp, locked_event
-from eventsite.views.errors import rate_limit
+from eventsite.views.errors import link_invalid, rate_limit
 from eventsite.views.events import event_url, remember
 
 bp = Blueprint("invitations", __name__)
@@ -35,7 +35,7 @@ def answer_page(token):
     event, person = _invitation(token)
     if event is None:
         message = "This invitation link is not valid."
-        return render_template("auth/link_invalid.html", message=message, form=EmailForm()), 404
+        return link_invalid(message, 404)
     suggested = request.args.get("answer") if request.args.get("answer") in ANSWERS else "going"
     rsvp = find_rsvp(event, person)
     return render_template(

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from eventsite.accounts import delete_account, export_data, hosting, my_rsvps
 from eventsite.brew import is_resting, member_of
-from eventsite.brew_rounds import meeting_url, meetings_of
+from eventsite.brew_meetings import meeting_url, meetings_of
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.feed_tokens import feed_token

@@ -11,7 +11,7 @@ from eventsite.again import again_count
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.events import can_view
 from eventsite.extensions import db
-from eventsite.forms import ActionForm, EmailForm, MessageForm, RemoveAnswerForm, RsvpForm
+from eventsite.forms import ActionForm, MessageForm, RemoveAnswerForm, RsvpForm
 from eventsite.host_mail import messaging_closed
 from eventsite.hosting import remove_answer
 from eventsite.models import Event, Rsvp, RsvpStatus
@@ -25,7 +25,7 @@ from eventsite.rsvps import (
     token_event_id,
     waitlist_position,
 )
-from eventsite.views.errors import rate_limit
+from eventsite.views.errors import link_invalid, rate_limit
 from eventsite.views.events import (
     MAX_ID,
     await_confirmation,
@@ -104,7 +104,7 @@ def confirm_page(token):
     try:
         pending = pending_for_token(token)
     except LinkInvalid as error:
-        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+        return link_invalid(error)
     return render_template("rsvps/confirm.html", pending=pending, event=pending.event, form=ActionForm(), token=token)
 
 
@@ -117,7 +117,7 @@ def confirm(token):
         result = attendees.confirm_pending(event, token)
     except LinkInvalid as error:
         db.session.rollback()
-        return render_template("auth/link_invalid.html", message=str(error), form=EmailForm()), 410
+        return link_invalid(error)
     except RsvpClosed as closed:
         db.session.rollback()
         flash(str(closed), "error")

@@ -1,0 +1,42 @@
+"""Brew and biscuits: the coffee shops and community spaces stewards suggest for pairs who
+meet in person, kept per locality. A meeting copies its venue's name and address, so
+removing a venue changes no meeting already suggested there."""
+
+from sqlalchemy import func, select
+
+from eventsite.errors import InvalidInput
+from eventsite.extensions import db
+from eventsite.models import BrewVenue, Place
+
+MAX_ID = 2**31 - 1
+
+
+def all_venues() -> list[BrewVenue]:
+    return list(db.session.scalars(select(BrewVenue).join(Place).order_by(Place.name, BrewVenue.name)))
+
+
+def venues_by_place() -> dict[int, list[BrewVenue]]:
+    """Each locality's venues, oldest first (a round takes them in turn)."""
+    venues: dict[int, list[BrewVenue]] = {}
+    for venue in db.session.scalars(select(BrewVenue).order_by(BrewVenue.id)):
+        venues.setdefault(venue.place_id, []).append(venue)
+    return venues
+
+
+def add_venue(place_id: str, name: str, address: str) -> BrewVenue:
+    """A venue in a known locality, named once there."""
+    place = db.session.get(Place, int(place_id)) if place_id.isdigit() and int(place_id) <= MAX_ID else None
+    if place is None:
+        raise InvalidInput("place", "Choose the locality it is in.")
+    taken = select(BrewVenue.id).where(BrewVenue.place_id == place.id, func.lower(BrewVenue.name) == name.lower())
+    if db.session.scalar(taken) is not None:
+        raise InvalidInput("name", f"{place.name} already has a venue called {name}.")
+    venue = BrewVenue(place=place, name=name, address=address)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def remove_venue(venue: BrewVenue) -> None:
+    db.session.delete(venue)
+    db.session.flush()
