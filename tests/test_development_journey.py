@@ -1,7 +1,8 @@
 """The path `make run` takes: the Flask development server, the default settings (SQLite
 under a DATABASE_URL of our own, no MAIL_SERVER, so every email is printed to the
 console), driven over HTTP as a person would, through propose → confirm → a steward's
-approval → answer → waitlist → promotion → change → cancel.
+approval → answer → waitlist → promotion → change → cancel; and brew and biscuits: sign up →
+confirm → a steward's round → both accept a time.
 
 Each step reads the link it needs from what the server printed, as a developer would,
 so a console mailer that crashes, stalls or drops the attachment fails here.
@@ -271,3 +272,32 @@ def test_make_run_prints_every_email_of_a_gathering_s_life(development_server):
     send_mail = [str(BIN / "flask"), "--app", "eventsite", "send-mail"]
     report = subprocess.run(send_mail, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     assert report.stdout.strip() == "Sent 0, failed 0, still queued 0."
+
+
+def test_make_run_prints_every_email_of_a_brew(development_server):
+    """Two newcomers sign up for brew and biscuits and confirm by the printed links, the
+    steward starts a round, and both accept the same time: each "It's agreed" carries its .ics."""
+    port, console, _env = development_server
+    steward = Person(port)
+    people = {"ada@example.org": ("Ada", "housing"), "ben@example.org": ("Ben", "social-care")}
+    for email, (name, sector) in people.items():
+        visitor = Person(port)
+        since = console.mark()
+        sign_up = {"name": name, "email": email, "sector": sector, "place": "online", "mode": "online"}
+        assert moved(visitor.submit("/brew", "/brew", **sign_up))
+        link = console.link(since, "Confirm your sign-up", email, "/brew/confirm/")
+        since = console.mark()
+        assert moved(visitor.submit(link, link))
+        console.message(since, "You're in", email)
+
+    steward.sign_in(console, "steward@example.org")
+    since = console.mark()
+    assert moved(steward.submit("/stewards/brew", "/stewards/brew/round"))
+    meetings = {email: console.link(since, "Your brew and biscuits match", email, "/brew/meet/") for email in people}
+
+    since = console.mark()
+    for meeting in meetings.values():
+        assert moved(Person(port).submit(meeting, f"{meeting}/slots/0", accepted="1"))
+    for email in people:
+        agreed = console.message(since, "It's agreed", email)
+        assert any(re.fullmatch(r"\[attached: brew-\d+\.ics\]", line) for line in agreed), "\n".join(agreed)
