@@ -290,6 +290,14 @@ def _people_paired_in_last(rounds: int) -> set[int]:
 
 
 def _round_count(brew_round: BrewRound) -> RoundCount:
+    if brew_round.met is not None:  # its meetings are purged: the counts were kept
+        return RoundCount(round=brew_round, met=brew_round.met, answered=brew_round.answered or 0)
+    met, answered = meeting_outcomes(brew_round)
+    return RoundCount(round=brew_round, met=met, answered=answered)
+
+
+def meeting_outcomes(brew_round: BrewRound) -> tuple[int, int]:
+    """How many of the round's meetings someone said happened, and how many had any answer."""
     said = (
         select(BrewGroupMember.group_id, BrewGroupMember.met)
         .join(BrewGroup)
@@ -298,5 +306,4 @@ def _round_count(brew_round: BrewRound) -> RoundCount:
     answers: dict[int, set[MetAnswer]] = {}
     for group_id, met in db.session.execute(said):
         answers.setdefault(group_id, set()).add(met)
-    met = sum(1 for said_in_group in answers.values() if MetAnswer.YES in said_in_group)
-    return RoundCount(round=brew_round, met=met, answered=len(answers))
+    return sum(1 for said_in_group in answers.values() if MetAnswer.YES in said_in_group), len(answers)

@@ -5,7 +5,9 @@ the rows stay, with their answer and guests, so "12 went" stays true, but
 nothing links anyone to it any more (whether someone went to a carers' group is
 health information about them). Old mail, old links and pending answers go too,
 and then the people left with nothing: someone who only ever answered as a
-guest. ``purge`` is for cron; a second run changes nothing.
+guest. Brew and biscuits meetings go once they are older than that and outside the
+cooldown (the round keeps how many met), and so do expired brew sign-ups. ``purge`` is
+for cron; a second run changes nothing.
 """
 
 import re
@@ -16,9 +18,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from eventsite.brew_rounds import meeting_outcomes
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.models import (
+    BrewGroup,
+    BrewGroupMember,
+    BrewMember,
+    BrewRound,
     EmailLink,
     Event,
     EventChange,
@@ -26,6 +33,7 @@ from eventsite.models import (
     HostInvitation,
     OutboxMail,
     PendingAnswer,
+    PendingBrewSignup,
     Person,
     PersonSession,
     Rsvp,
@@ -48,11 +56,14 @@ class Purged:
     mail: int
     links: int
     people: int
+    brew_meetings: int = 0  # who met whom, long past (the round's counts stay)
+    brew_sign_ups: int = 0  # expired, never confirmed
 
     def __str__(self) -> str:
         return (
             f"Purged {self.answers} answers (who gave them; the counts stay), {self.pending} pending answers, "
-            f"{self.mail} old emails, {self.links} used or expired links and {self.people} people left with nothing."
+            f"{self.mail} old emails, {self.links} used or expired links, {self.brew_meetings} old brew meetings, "
+            f"{self.brew_sign_ups} expired brew sign-ups and {self.people} people left with nothing."
         )
 
 
@@ -66,6 +77,8 @@ def purge(now: datetime | None = None) -> Purged:
         pending=_delete_pending_answers(cutoff),
         mail=_delete_old_mail(cutoff),
         links=_delete_old_links(cutoff, now),
+        brew_meetings=_delete_old_brew_meetings(cutoff),
+        brew_sign_ups=_delete_expired_brew_sign_ups(now),
         people=_delete_people_left_with_nothing(cutoff),
     )
 
@@ -117,8 +130,36 @@ def _delete_old_links(cutoff: datetime, now: datetime) -> int:
     return result.rowcount
 
 
+def _delete_old_brew_meetings(cutoff: datetime) -> int:
+    """Meetings of rounds started before the cutoff and older than the cooldown's rounds
+    (which must still keep two people apart), once closed; their round keeps the counts."""
+    cooldown = select(BrewRound.id).order_by(BrewRound.id.desc()).limit(current_app.config["BREW_COOLDOWN_ROUNDS"])
+    old_rounds = db.session.scalars(
+        select(BrewRound).where(BrewRound.started_at < cutoff, BrewRound.id.not_in(cooldown.scalar_subquery()))
+    ).all()
+    removed = 0
+    for brew_round in old_rounds:
+        groups = select(BrewGroup.id).where(BrewGroup.round_id == brew_round.id)
+        if db.session.scalar(select(exists(groups.where(BrewGroup.closed_at.is_(None))))):
+            continue  # a meeting still open for answers: next time
+        if brew_round.met is None:
+            brew_round.met, brew_round.answered = meeting_outcomes(brew_round)
+        db.session.execute(delete(BrewGroupMember).where(BrewGroupMember.group_id.in_(groups)))
+        removed += db.session.execute(delete(BrewGroup).where(BrewGroup.round_id == brew_round.id)).rowcount
+    db.session.flush()
+    return removed
+
+
+def _delete_expired_brew_sign_ups(now: datetime) -> int:
+    result = db.session.execute(
+        delete(PendingBrewSignup).where(PendingBrewSignup.expires_at < now),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount
+
+
 def _left_with_nothing(cutoff: datetime):
-    """People with no answer, no role, no session, no invitation and no link left
+    """People with no answer, no role, no session, no invitation, no link and no brew left
     (links older than the cutoff are gone by now, so a remaining one is recent).
     NOT EXISTS rather than NOT IN: a purged answer's NULL person would make NOT IN match nothing."""
     return select(Person.id, Person.email).where(
@@ -130,6 +171,8 @@ def _left_with_nothing(cutoff: datetime):
         ~exists().where(PersonSession.person_id == Person.id),
         ~exists().where(HostInvitation.person_id == Person.id),
         ~exists().where(EmailLink.person_id == Person.id),
+        ~exists().where(BrewMember.person_id == Person.id),
+        ~exists().where(BrewGroupMember.person_id == Person.id),
     )
 
 

@@ -27,6 +27,7 @@ from eventsite.models import (
     MetAnswer,
     OutboxMail,
 )
+from eventsite.retention import purge
 from tests.conftest import new_event, new_person, new_place
 
 HOUSING, SOCIAL, PRIMARY, COMMUNITY = (
@@ -572,3 +573,51 @@ def test_no_sector_is_rarely_matched_before_the_first_round(app):
     counts = brew_rounds.pool_counts()
     assert not any(each.rarely_matched for each in counts.by_sector)
     assert {each.sector: each.in_pool for each in counts.by_sector}[HOUSING] == 1
+
+
+# -- what is kept, and for how long -----------------------------------------------------------------
+
+
+def test_purge_keeps_members_who_have_nothing_else_here(app):
+    ana = member("ana@example.org", HOUSING)
+    long_ago = utcnow() - timedelta(days=400)
+    ana.person.created_at = long_ago
+    db.session.commit()
+    purge()
+    db.session.commit()
+    assert db.session.get(BrewMember, ana.id) is not None
+
+
+def test_purge_forgets_old_meetings_outside_the_cooldown_and_keeps_the_counts(app):
+    app.config["BREW_COOLDOWN_ROUNDS"] = 0
+    ana, ben = member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
+    long_ago = utcnow() - timedelta(days=200)
+    old = start(long_ago)
+    group = only_group(old)
+    for row in group.members:
+        brew_meetings.answer_follow_up(group, row, MetAnswer.YES, now=brew_meetings.follow_up_due(group))
+    close(old)
+    kept = start(long_ago + timedelta(days=50))  # past the purge's cutoff too, but the cooldown needs it
+    close(kept)
+    brew.ask_to_join(SignUp(sector=PRIMARY), "cat@example.org", "Cat")
+    db.session.commit()
+
+    app.config["BREW_COOLDOWN_ROUNDS"] = 1
+    purged = purge(now=utcnow() + timedelta(days=2))  # past the pending sign-up's day
+    db.session.commit()
+    assert (purged.brew_meetings, purged.brew_sign_ups) == (1, 1)
+    assert [group.round_id for group in db.session.scalars(select(BrewGroup))] == [kept.id]
+    assert (old.met, old.answered) == (1, 1)
+    (old_count,) = [each for each in brew_rounds.pool_counts().rounds if each.round.id == old.id]
+    assert (old_count.met, old_count.answered) == (1, 1)
+    assert db.session.get(BrewMember, ana.id) is not None
+    assert db.session.get(BrewMember, ben.id) is not None
+    assert purge(now=utcnow() + timedelta(days=2)).brew_meetings == 0  # a second run changes nothing
+
+
+def test_purge_keeps_a_meeting_still_open_for_answers(app):
+    app.config["BREW_COOLDOWN_ROUNDS"] = 0
+    member("ana@example.org", HOUSING), member("ben@example.org", SOCIAL)
+    start(utcnow() - timedelta(days=200))
+    assert purge().brew_meetings == 0
+    assert count(BrewGroup) == 1

@@ -165,6 +165,10 @@ class BrewRound(db.Model):
     pairs: Mapped[int] = mapped_column(default=0)
     trios: Mapped[int] = mapped_column(default=0)
     left_out: Mapped[int] = mapped_column(default=0)
+    # Frozen when its meetings are purged (eventsite.retention): how many met, and how many
+    # answered "Did you meet?". None while the meetings are kept (counted from them).
+    met: Mapped[int | None]
+    answered: Mapped[int | None]
 
     started_by: Mapped[Person | None] = relationship()
     groups: Mapped[list["BrewGroup"]] = relationship(back_populates="round", order_by="BrewGroup.id")

@@ -38,6 +38,8 @@ def upgrade():
     sa.Column('pairs', sa.Integer(), nullable=False),
     sa.Column('trios', sa.Integer(), nullable=False),
     sa.Column('left_out', sa.Integer(), nullable=False),
+    sa.Column('met', sa.Integer(), nullable=True),
+    sa.Column('answered', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['started_by_id'], ['person.id'], name=op.f('fk_brew_round_started_by_id_person'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brew_round'))
     )
