@@ -23,8 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-import networkx as nx
-
 GROUP_SIZE = 30
 CANDIDATES = 12
 PASSES = 3
@@ -149,6 +147,8 @@ def _sectors_in_turn(people: list[Candidate]) -> list[Candidate]:
 def _blossom(people: list[Candidate], rules: Rules, keep: int | None) -> list[tuple[int, int]]:
     """Maximum-cardinality, then maximum-weight, matching over the allowed pairs; with
     ``keep``, over each person's ``keep`` best partners only (ties: the lower id)."""
+    import networkx as nx  # here, not at the top: it adds ~24 MiB to every web worker that never pairs anyone
+
     best: dict[int, list[tuple[int, int]]] = {person.id: [] for person in people}
     for a, b in combinations(people, 2):
         if rules.allowed(a, b):

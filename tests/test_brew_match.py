@@ -6,7 +6,10 @@ happens to a pool too small to match, are ``eventsite.brew_rounds``'s business, 
 """
 
 import random
+import subprocess
+import sys
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -16,6 +19,9 @@ from eventsite.brew_match import Candidate, Matching, Rules, can_meet, match, pa
 
 ONLINE_ONLY = {"in_person": False, "online": True}
 IN_PERSON_ONLY = {"in_person": True, "online": False}
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def person(person_id: int, sector: str, **fields) -> Candidate:
@@ -320,3 +326,19 @@ def test_any_pool_is_matched_under_the_rules_as_far_as_it_can_be(case):
         for a, b in pairs:
             fits = rules.allowed(extra, by_id[a]) and rules.allowed(extra, by_id[b])
             assert not fits, f"{extra.id} was left out but could join ({a}, {b})"
+
+
+def test_a_web_worker_does_not_load_networkx_until_a_round_needs_it():
+    """networkx adds about 24 MiB to a process: serving pages must not import it."""
+    script = (
+        "import sys\n"
+        "from eventsite import create_app\n"
+        "app = create_app(SQLALCHEMY_DATABASE_URI='sqlite://')\n"
+        "app.test_client().get('/brew')\n"
+        "from eventsite.brew_match import Candidate, match\n"
+        "print('networkx' in sys.modules)\n"
+        "match([Candidate(1, 'a'), Candidate(2, 'b')])\n"
+        "print('networkx' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.split() == ["False", "True"]
