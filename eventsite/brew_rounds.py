@@ -52,10 +52,15 @@ def is_due(member: BrewMember, now: datetime) -> bool:
     return now - member.last_matched_at >= timedelta(days=member.frequency.min_days)
 
 
+def is_ready(member: BrewMember, now: datetime) -> bool:
+    """A round starting now would pair them: not snoozed or paused, and due."""
+    return not is_resting(member) and is_due(member, now)
+
+
 def ready_members(now: datetime) -> list[BrewMember]:
     """The members a round starting now would pair: not resting, and due."""
     query = select(BrewMember).options(selectinload(BrewMember.person)).order_by(BrewMember.id)
-    return [m for m in db.session.scalars(query) if not is_resting(m) and is_due(m, now) and not m.person.is_deleted]
+    return [m for m in db.session.scalars(query) if is_ready(m, now) and not m.person.is_deleted]
 
 
 def _rules(members: list[BrewMember]) -> Rules:
@@ -247,7 +252,7 @@ def pool_counts(now: datetime | None = None, recent_rounds: int = 12) -> PoolCou
     now = now or utcnow()
     members = db.session.scalars(select(BrewMember).options(selectinload(BrewMember.place))).all()
     resting = sum(1 for m in members if is_resting(m))
-    ready = sum(1 for m in members if not is_resting(m) and is_due(m, now))
+    ready = sum(1 for m in members if is_ready(m, now))
     cooldown = current_app.config["BREW_COOLDOWN_ROUNDS"]
     lately = _people_paired_in_last(cooldown)
     by_sector = [

@@ -8,8 +8,6 @@ from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.models import BrewVenue, Place
 
-MAX_ID = 2**31 - 1
-
 
 def all_venues() -> list[BrewVenue]:
     return list(db.session.scalars(select(BrewVenue).join(Place).order_by(Place.name, BrewVenue.name)))
@@ -23,11 +21,8 @@ def venues_by_place() -> dict[int, list[BrewVenue]]:
     return venues
 
 
-def add_venue(place_id: str, name: str, address: str) -> BrewVenue:
-    """A venue in a known locality, named once there."""
-    place = db.session.get(Place, int(place_id)) if place_id.isdigit() and int(place_id) <= MAX_ID else None
-    if place is None:
-        raise InvalidInput("place", "Choose the locality it is in.")
+def add_venue(place: Place, name: str, address: str) -> BrewVenue:
+    """A venue in a locality, named once there."""
     taken = select(BrewVenue.id).where(BrewVenue.place_id == place.id, func.lower(BrewVenue.name) == name.lower())
     if db.session.scalar(taken) is not None:
         raise InvalidInput("name", f"{place.name} already has a venue called {name}.")

@@ -4,6 +4,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from eventsite.forms.base import BaseForm, choices
+from eventsite.models import Place
 
 
 class VenueForm(BaseForm):
@@ -19,4 +20,9 @@ class VenueForm(BaseForm):
 
     def __init__(self, places, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.places_by_id = {str(place.id): place for place in places}
         self.place.choices = choices([("", "Choose…"), *((str(place.id), place.name) for place in places)])
+
+    def chosen_place(self) -> Place:
+        """The locality chosen (the field only accepts one of its choices)."""
+        return self.places_by_id[self.place.data]

@@ -16,9 +16,9 @@ from eventsite.listing import places
 from eventsite.models import BrewMember, MetAnswer
 from eventsite.views.auth import log_in
 from eventsite.views.errors import link_invalid, rate_limit
+from eventsite.views.events import INVALID
 
 bp = Blueprint("brew", __name__)
-INVALID = 422
 ACTIONS = "<any(snooze, 'come-back', leave):action>"
 LEFT = "You've left brew and biscuits, and your details are deleted. You're welcome back any time."
 

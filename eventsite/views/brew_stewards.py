@@ -11,7 +11,7 @@ from eventsite.extensions import db
 from eventsite.forms import VenueForm
 from eventsite.listing import places
 from eventsite.models import BrewRound, BrewVenue
-from eventsite.views.events import MAX_ID
+from eventsite.views.events import INVALID, MAX_ID
 from eventsite.views.stewards import steward_required
 
 bp = Blueprint("brew_stewards", __name__, url_prefix="/stewards/brew")
@@ -46,7 +46,7 @@ def add_venue():
     form = VenueForm(places())
     if form.validate_on_submit():
         try:
-            venue = brew_venues.add_venue(form.place.data, form.name.data, form.address.data)
+            venue = brew_venues.add_venue(form.chosen_place(), form.name.data, form.address.data)
         except InvalidInput as error:
             db.session.rollback()
             form.add_error(error)
@@ -54,7 +54,7 @@ def add_venue():
             db.session.commit()
             flash(f"Added {venue.name} ({venue.place.name}).", "success")
             return redirect(url_for("brew_stewards.index"))
-    return _page(form), 422
+    return _page(form), INVALID
 
 
 @bp.post("/venues/<int:venue_id>/remove")
