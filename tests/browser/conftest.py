@@ -139,8 +139,8 @@ class Visitor:
         assert not self.csp_violations, "the browser refused something:\n" + "\n".join(self.csp_violations)
 
     def check(self, name: str) -> None:
-        """The page has one h1 and one main, a label on every visible field, an error
-        summary when a field has an error, and nothing so far broke the CSP. With
+        """The page has one h1 and one main, a label on every visible field, no sideways
+        scrolling, an error summary when a field has an error, and nothing so far broke the CSP. With
         JavaScript (axe hangs without it) it also passes axe, and every button's text
         stands out from the button, in light and dark. Screenshots of each go to
         test-artifacts/screenshots/."""
@@ -149,6 +149,8 @@ class Visitor:
         expect(page.locator("main")).to_have_count(1)
         unlabelled = unlabelled_fields(page)
         assert not unlabelled, f"{name} ({page.url}): fields without a label:\n" + "\n".join(unlabelled)
+        sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert sideways <= 0, f"{name} ({page.url}) scrolls sideways by {sideways}px in {self.mode}"
         if page.locator(".field.has-error").count():
             expect(page.locator(".error-summary")).to_have_count(1)
         self.assert_no_csp_violations()
