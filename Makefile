@@ -4,14 +4,20 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app eventsite
 
-.PHONY: run test lint format bench clean
+TRANSLATIONS := eventsite/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+# gettext's keywords beyond Babel's defaults (flask_babel's lazy forms).
+KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-run: $(VENV)/.runtime ## set up, migrate, load demo data (if empty) and serve on :5000
+.PHONY: run test lint format bench clean translations
+
+run: $(VENV)/.runtime $(COMPILED) ## set up, migrate, load demo data (if empty) and serve on :5000
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --debug --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.dev ## lint, then the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(VENV)/.dev $(COMPILED) ## lint, then the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 # ical.js (Thunderbird's parser, for tests/test_feeds.py), from the committed lock file:
@@ -30,6 +36,15 @@ bench: $(VENV)/.dev ## measure pages (5,000 events), sustained RSVP writes under
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/rsvp.py
 	$(BIN)/python bench/brew.py
+
+translations: $(VENV)/.runtime ## extract every message, bring each catalogue up to date, compile them
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-wrap --add-location=file \
+		--project=eventsite --copyright-holder="eventsite contributors" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.runtime
+	$(BIN)/pybabel compile -i $< -o $@
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -32,6 +32,9 @@ class Config:
     SITE_NAME = os.environ.get("SITE_NAME", "eventsite")
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    # The languages offered (each but the default needs a catalogue in eventsite/translations).
+    LANGUAGES = os.environ.get("LANGUAGES", "en_GB pl").split()
+    DEFAULT_LANGUAGE = os.environ.get("DEFAULT_LANGUAGE", "en_GB")
     # open: published on email confirmation; newcomers: a person's first event
     # waits for a steward; all: every event waits for a steward.
     MODERATION = os.environ.get("MODERATION", "newcomers")

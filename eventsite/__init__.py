@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, Config
-from eventsite import database, mail, models, security  # noqa: F401 - models register their tables
+from eventsite import database, i18n, mail, models, security  # noqa: F401 - models register their tables
 from eventsite.cli import commands
 from eventsite.extensions import csrf, db, limiter, login_manager, migrate
 from eventsite.moderation import MODERATION_MODES
@@ -53,6 +53,8 @@ def check_config(config) -> None:
     config["ZONE"] = ZoneInfo(config["TIMEZONE"])
     if config.get("REQUIRE_REAL_SECRET_KEY") and config["SECRET_KEY"] in ("", DEV_SECRET_KEY):
         raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
+    if config["DEFAULT_LANGUAGE"] not in config["LANGUAGES"]:
+        raise RuntimeError(f"DEFAULT_LANGUAGE must be one of LANGUAGES ({' '.join(config['LANGUAGES'])}).")
     if config["MODERATION"] not in MODERATION_MODES:
         raise RuntimeError(f"MODERATION must be one of: {', '.join(MODERATION_MODES)}.")
 
@@ -72,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     database.init_app(app)
+    i18n.init_app(app)
     mail.init_app(app)
     security.init_app(app)
 

@@ -29,7 +29,7 @@ from eventsite.invitations import invite_waiting_people
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import AgainRequest, Event, EventHost, EventStatus, OutboxMail, Person, Rsvp, RsvpStatus
 from eventsite.moderation import publish_or_hold
-from eventsite.people import find_or_create_person, normalise_email
+from eventsite.people import address_confirmed, find_or_create_person, normalise_email
 
 FOLLOW_UP_AFTER = timedelta(hours=18)  # "the day after": not in the small hours of the night itself
 FOLLOW_UP_UNTIL = timedelta(hours=48)  # past that, a late question is noise: skip it
@@ -207,8 +207,7 @@ def confirm_again(token: str) -> tuple[Event, Person]:
     """The emailed link was used: the address is proven and the request counts (once)."""
     event, email = read_again_token(token)
     person = find_or_create_person(email)
-    if person.email_confirmed_at is None:
-        person.email_confirmed_at = utcnow()
+    address_confirmed(person)
     ask_again(event, person)
     return event, person
 

@@ -28,7 +28,7 @@ from eventsite.host_mail import (
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, EventStatus, OutboxMail, Person, Rsvp, RsvpStatus
-from eventsite.people import find_or_create_person, find_person, normalise_email
+from eventsite.people import address_confirmed, find_or_create_person, find_person, normalise_email
 from eventsite.rsvps import (
     ATTENDING,
     Answer,
@@ -205,8 +205,7 @@ def confirm_pending(event: Event, token: str) -> Answer:
     pending = pending_for_token(token, event)
     person = find_or_create_person(pending.email, pending.name)
     _name_if_none(person, pending.name)
-    if person.email_confirmed_at is None:
-        person.email_confirmed_at = utcnow()
+    address_confirmed(person)
     status, guests, show_name = pending.status, pending.guests, pending.show_name
     reserved = take_pending(pending)
     return respond(event, person, status, guests, show_name, reserved)

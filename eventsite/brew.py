@@ -33,7 +33,7 @@ from eventsite.models import (
     Person,
     Place,
 )
-from eventsite.people import find_or_create_person, normalise_email
+from eventsite.people import address_confirmed, find_or_create_person, normalise_email
 from eventsite.text import parse_tags
 
 CONFIRM_CATEGORY = "brew-confirm"  # "confirm your sign-up" emails, limited per address
@@ -234,8 +234,7 @@ def confirm_sign_up(token: str) -> tuple[BrewMember, bool]:
     if used.rowcount != 1:  # a request racing with the same link won
         raise LinkInvalid(_GONE)
     person = find_or_create_person(pending.email, pending.name)
-    if person.email_confirmed_at is None:
-        person.email_confirmed_at = utcnow()
+    address_confirmed(person)
     return join(person, SignUp.from_stored(pending.details), pending.name)
 
 

@@ -23,7 +23,7 @@ from eventsite.history import record_change, touch
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, EventHost, EventStatus, HostInvitation, Person, Rsvp
-from eventsite.people import find_or_create_person
+from eventsite.people import address_confirmed, find_or_create_person
 from eventsite.rsvps import ATTENDING, fill_open_seats
 
 INVALID_INVITATION = "This invitation is not valid: it may have been withdrawn or answered already."
@@ -139,7 +139,7 @@ def accept_invitation(invitation: HostInvitation, name: str) -> Person:
             raise InvalidInput("name", "Enter your name: hosts are shown on the gathering's page.")
         person.name = name
     _use_up(invitation)
-    person.email_confirmed_at = person.email_confirmed_at or utcnow()
+    address_confirmed(person)
     if not _is_host(person, event):
         event.hosts.append(EventHost(person=person))
     touch(event, scheduling_changed=False)

@@ -23,7 +23,7 @@ from eventsite.listing import MAX_PAGE, EventFilters, Page
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import EventKind, Idea, IdeaStatus, IdeaSupport, OutboxMail, PendingSupport, Person, Place, Tag
 from eventsite.moderation import needs_review
-from eventsite.people import find_or_create_person
+from eventsite.people import address_confirmed, find_or_create_person
 from eventsite.text import parse_tags, render_markdown, summary_text
 
 TITLE_MAX = 120
@@ -203,8 +203,7 @@ def confirm_idea(token: str) -> Idea:
     idea.confirm_token_hash, idea.confirm_expires_at = None, None
     person = find_or_create_person(idea.pending_email, idea.pending_name)
     _name_if_none(person, idea.pending_name)
-    if person.email_confirmed_at is None:
-        person.email_confirmed_at = utcnow()
+    address_confirmed(person)
     idea.created_by = person
     idea.pending_email, idea.pending_name = "", ""
     touch(idea)
@@ -347,8 +346,7 @@ def confirm_support(idea: Idea, token: str) -> tuple[Person, IdeaSupport | None]
     pending = pending_support_for_token(token, idea)
     person = find_or_create_person(pending.email, pending.name)
     _name_if_none(person, pending.name)
-    if person.email_confirmed_at is None:
-        person.email_confirmed_at = utcnow()
+    address_confirmed(person)
     db.session.flush()
     wants = (pending.would_come or None, pending.could_host or None, pending.show_name if pending.could_host else None)
     db.session.delete(pending)

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
-from eventsite.models import OutboxMail
+from eventsite.i18n import current_language, speaking
+from eventsite.models import OutboxMail, Person
 from eventsite.text import has_control_chars
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -53,15 +54,22 @@ def queue_mail(
     attachment: Attachment | None = None,
     category: str = "",
     reply_to: str = "",
+    language: str | None = None,
     **context,
 ) -> OutboxMail:
     """Queue a plain-text message rendered from ``templates/mail/<template>.txt``;
     ``category`` marks the messages a limit counts; ``reply_to`` (an address from the
-    database, e.g. a host's) is where answers go instead of MAIL_FROM."""
+    database, e.g. a host's) is where answers go instead of MAIL_FROM.
+
+    The subject (a lazy_gettext string) and body are written in the recipient's language:
+    ``language`` if given, else the one their Person row keeps, else (someone the site
+    does not know yet, typically the person making this request) the request's."""
     if has_control_chars(reply_to):
         raise ValueError("reply_to must be one address on one line")
     context.setdefault("site_name", current_app.config["SITE_NAME"])
-    body = render_template(f"mail/{template}.txt", **context)
+    with speaking(language or _language_of(to)):
+        subject = str(subject)
+        body = render_template(f"mail/{template}.txt", **context)
     mail = OutboxMail(to_address=to, subject=subject, body=body, category=category, reply_to=reply_to)
     if attachment is not None:
         mail.attachment_name, mail.attachment_type, mail.attachment = astuple(attachment)
@@ -69,6 +77,11 @@ def queue_mail(
     db.session.flush()
     db.session.info.setdefault(_PENDING, []).append(mail.id)
     return mail
+
+
+def _language_of(address: str) -> str:
+    known = db.session.scalar(select(Person.language).where(Person.email == address))
+    return known or current_language()
 
 
 @event.listens_for(Session, "after_commit")

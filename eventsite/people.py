@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from eventsite.database import utcnow
 from eventsite.errors import LinkInvalid
 from eventsite.extensions import db
+from eventsite.i18n import current_language
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import EmailLink, Event, LinkPurpose, Person
 
@@ -54,6 +55,15 @@ def _create_person(email: str, name: str) -> Person:
     except IntegrityError:
         person = find_person(email)
     return person
+
+
+def address_confirmed(person: Person, at: datetime | None = None) -> None:
+    """They used a link sent to their address: it is theirs, and the language they are
+    reading in becomes theirs too unless they already chose one."""
+    if person.email_confirmed_at is None:
+        person.email_confirmed_at = at or utcnow()
+    if person.language is None:
+        person.language = current_language()
 
 
 def make_steward(email: str) -> Person:
@@ -166,8 +176,7 @@ def redeem_link(token: str) -> EmailLink:
         raise LinkInvalid("This link has already been used. Ask for a new one below.")
     if link.purpose is LinkPurpose.SIGN_IN:
         _use_up_sign_in_links(link.person, now)
-    if link.person.email_confirmed_at is None:
-        link.person.email_confirmed_at = now
+    address_confirmed(link.person, now)
     return link
 
 

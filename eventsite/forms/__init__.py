@@ -13,6 +13,7 @@ from eventsite.forms.people import (
     DeleteAccountForm,
     EmailForm,
     InvitationForm,
+    LanguageForm,
     PlaceForm,
     RemoveAnswerForm,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "IdeaForm",
     "IdeaReportForm",
     "InvitationForm",
+    "LanguageForm",
     "MessageForm",
     "PlaceForm",
     "PollMarkForm",

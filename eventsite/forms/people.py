@@ -1,9 +1,12 @@
 """Email addresses (signing in, co-hosts), host invitations, removing an answer, deleting an
-account, and stewards' places."""
+account, stewards' places, and the language switcher."""
 
+from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
+    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length
@@ -11,6 +14,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from eventsite.forms.base import (
     BaseForm,
 )
+from eventsite.i18n import language_name, languages
 
 
 class EmailForm(BaseForm):
@@ -50,3 +54,14 @@ class DeleteAccountForm(BaseForm):
 
 class PlaceForm(BaseForm):
     name = StringField("Name", validators=[DataRequired("Give the place a name."), Length(max=80)])
+
+
+class LanguageForm(BaseForm):
+    """The footer's language switcher; ``next`` is the page to go back to."""
+
+    language = SelectField(lazy_gettext("Language"))
+    next = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [(code, language_name(code)) for code in languages()]

@@ -34,6 +34,9 @@ class Person(UserMixin, db.Model):
     # a new key revokes the old link.
     feed_key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(16))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language they chose, or were using when they last signed in or confirmed an
+    # address ("pl"); their emails go out in it. None: not known yet.
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

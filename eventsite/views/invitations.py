@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user
 
 from eventsite.attendees import respond
-from eventsite.database import utcnow
 from eventsite.errors import DomainError
 from eventsite.extensions import db
 from eventsite.forms import RsvpForm
 from eventsite.invitations import ANSWERS, invited_person, token_ids
 from eventsite.models import Event, Person, RsvpStatus
+from eventsite.people import address_confirmed
 from eventsite.rsvps import closed_reason, find_rsvp, locked_event
 from eventsite.views.errors import link_invalid, rate_limit
 from eventsite.views.events import event_url, remember
@@ -67,8 +67,7 @@ def answer(token):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(event_url(event))
-    if person.email_confirmed_at is None:
-        person.email_confirmed_at = utcnow()
+    address_confirmed(person)
     db.session.commit()
     if not current_user.is_authenticated:
         remember(result.rsvp)

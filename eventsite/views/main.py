@@ -1,16 +1,19 @@
-"""The public list of gatherings, and the load balancer's health check."""
+"""The public list of gatherings, the language switcher and the load balancer's health check."""
 
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from eventsite.extensions import db
-from eventsite.forms import FilterForm
+from eventsite.forms import FilterForm, LanguageForm
+from eventsite.i18n import COOKIE_MAX_AGE, LANGUAGE_COOKIE
 from eventsite.listing import by_local_day, places, upcoming_page
 from eventsite.people import host_name
 from eventsite.rsvps import attendance_by_event
+from eventsite.views.auth import safe_next
 
 bp = Blueprint("main", __name__)
 bp.app_template_filter("host_name")(host_name)
@@ -62,3 +65,26 @@ def healthz():
     except SQLAlchemyError:
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
+
+
+@bp.post("/language")
+def choose_language():
+    """The footer's switcher: remember the language (in their profile too when signed in)
+    and go back to the page it was pressed on."""
+    form = LanguageForm()
+    back = safe_next(form.next.data) or url_for("main.index")
+    if not form.validate_on_submit():
+        return redirect(back, 303)
+    if current_user.is_authenticated:
+        current_user.language = form.language.data
+        db.session.commit()
+    response = redirect(back, 303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        form.language.data,
+        max_age=COOKIE_MAX_AGE,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
