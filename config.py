@@ -62,6 +62,7 @@ class Config:
     PROPOSE_RATE_LIMIT = os.environ.get("PROPOSE_RATE_LIMIT", "10 per hour")
     # Generous: a whole team behind one hospital address may answer within a minute.
     RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "60 per minute")
+    IMPORT_RATE_LIMIT = os.environ.get("IMPORT_RATE_LIMIT", "20 per hour")  # calendars fetched or uploaded
 
     # Series (see the README's "Series" section): sessions are made this many days ahead,
     # and the hosts of a series with no end are asked this often whether it goes on.
@@ -76,6 +77,8 @@ class Config:
     # this many rounds; a pair meeting online gets a room at this address ({key} is random).
     BREW_COOLDOWN_ROUNDS = int(os.environ.get("BREW_COOLDOWN_ROUNDS", "6"))
     BREW_ONLINE_URL = os.environ.get("BREW_ONLINE_URL", "https://meet.jit.si/brew-{key}")
+    # Tests only: "host:port" pairs an import may fetch although they are private (the suite's servers).
+    IMPORT_ALLOW_PRIVATE = os.environ.get("IMPORT_ALLOW_PRIVATE", "").split()
 
     # Trust and safety (see the README's "Trust and safety" section).
     # A guest's "going" holds a place this long while it waits for the emailed link.

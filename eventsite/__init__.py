@@ -22,6 +22,7 @@ from eventsite.views import feeds as feed_views
 from eventsite.views import hosting as hosting_views
 from eventsite.views import idea_poll as idea_poll_views
 from eventsite.views import ideas as idea_views
+from eventsite.views import imports as import_views
 from eventsite.views import invitations as invitation_views
 from eventsite.views import main as main_views
 from eventsite.views import me as me_views
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         again_views,
         brew_views,
         brew_steward_views,
+        import_views,
     ):
         app.register_blueprint(views.bp)
     idea_poll_views.init_app(app)

@@ -2,6 +2,7 @@
 
 import secrets
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select, union
 from sqlalchemy.orm import joinedload
 
@@ -17,8 +18,10 @@ from eventsite.models import (
     Event,
     EventHost,
     HostInvitation,
+    ImportSource,
     PendingAnswer,
     PendingBrewSignup,
+    PendingImport,
     Person,
     Report,
     Rsvp,
@@ -59,6 +62,7 @@ def export_data(person: Person) -> dict:
     hosted = db.session.scalars(select(Event).join(EventHost).where(EventHost.person_id == person.id))
     reports = db.session.scalars(select(Report).where(Report.reporter_id == person.id))
     standing = db.session.scalars(select(StandingAnswer).where(StandingAnswer.person_id == person.id))
+    sources = db.session.scalars(select(ImportSource).where(ImportSource.person_id == person.id))
     return {
         "person": {
             "email": person.email,
@@ -72,6 +76,9 @@ def export_data(person: Person) -> dict:
         "reports": [{"event_id": report.event_id, "reason": report.reason} for report in reports],
         "every_session": [{"series": each.series.title, "answer": each.status.value} for each in standing],
         "brew": _brew_data(person),
+        "imported_calendars": [
+            {"name": source.name, "address": source.url, "kept_in_sync": source.keep_in_sync} for source in sources
+        ],
     }
 
 
@@ -122,10 +129,20 @@ def delete_account(person: Person) -> None:
     sole = [event for event in hosting(person) if not event.is_cancelled and len(event.hosts) == 1]
     if sole:
         titles = ", ".join(f"“{event.title}”" for event in sole)
-        raise InvalidInput("confirm", f"You are the only host of {titles}: hand it over or cancel it first.")
+        message = gettext("You are the only host of %(titles)s: hand it over or cancel it first.", titles=titles)
+        raise InvalidInput("confirm", message)
     for event_id in _answered_event_ids(person):  # in id order, so two deletions never deadlock
         _delete_answers(locked_event(event_id), person)
-    for table in (EventHost, EmailLink, HostInvitation, StandingAnswer, SeriesHost, BrewMember):
+    for table in (
+        EventHost,
+        EmailLink,
+        HostInvitation,
+        StandingAnswer,
+        SeriesHost,
+        BrewMember,
+        ImportSource,
+        PendingImport,
+    ):
         db.session.execute(delete(table).where(table.person_id == person.id))
     db.session.execute(delete(PendingBrewSignup).where(PendingBrewSignup.email == person.email.lower()))
     end_all_sessions(person)
@@ -135,6 +152,7 @@ def delete_account(person: Person) -> None:
     person.is_steward = False
     person.email_confirmed_at = None
     person.feed_key = secrets.token_hex(16)  # the old feed link stops working
+    person.language = None
     db.session.flush()
 
 

@@ -15,6 +15,7 @@ import hmac
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from eventsite.errors import InvalidInput, LinkInvalid, NotAllowed
 from eventsite.events import can_edit, resolve_times
 from eventsite.extensions import db
 from eventsite.history import record_change
+from eventsite.i18n import lazy_gettext
 from eventsite.invitations import invite_waiting_people
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import AgainRequest, Event, EventHost, EventStatus, OutboxMail, Person, Rsvp, RsvpStatus
@@ -36,9 +38,9 @@ FOLLOW_UP_UNTIL = timedelta(hours=48)  # past that, a late question is noise: sk
 WENT_ANSWERS = {"yes": True, "no": False}
 AGAIN_CONFIRM = "again-confirm"  # the category of "confirm: run it again" emails, limited per address
 _SALT = "run-it-again"
-NOT_YET = "You can ask for it to run again once it has happened."
-NOT_HAPPENED = "Only a gathering that happened can run again."
-INVALID_LINK = "This link is not valid. Links expire after a day: ask again from the gathering's page."
+NOT_YET = lazy_gettext("You can ask for it to run again once it has happened.")
+NOT_HAPPENED = lazy_gettext("Only a gathering that happened can run again.")
+INVALID_LINK = lazy_gettext("This link is not valid. Links expire after a day: ask again from the gathering's page.")
 
 
 def has_ended(event: Event, now: datetime | None = None) -> bool:
@@ -78,7 +80,7 @@ def send_follow_ups(now: datetime | None = None) -> int:
         token = went_token(rsvp)
         queue_mail(
             rsvp.person.email,
-            f"Did you make it? {rsvp.event.title}",
+            lazy_gettext("Did you make it? %(title)s", title=rsvp.event.title),
             "follow_up",
             event=rsvp.event,
             person=rsvp.person,
@@ -113,7 +115,7 @@ def rsvp_for_went_token(token: str) -> Rsvp | None:
 def record_went(rsvp: Rsvp, went: bool) -> bool:
     """Record the answer to "Did you make it?"; only the first counts (False: already said)."""
     if not has_ended(rsvp.event):
-        raise NotAllowed("You can say whether you went once it has happened.")
+        raise NotAllowed(gettext("You can say whether you went once it has happened."))
     if rsvp.went is not None:
         return False
     rsvp.went = went
@@ -142,7 +144,7 @@ def has_asked_again(event: Event, person) -> bool:
 
 def _check_can_ask(event: Event) -> None:
     if not _went_on(event):
-        raise InvalidInput("again", NOT_YET if not has_ended(event) else NOT_HAPPENED)
+        raise InvalidInput("again", str(NOT_YET if not has_ended(event) else NOT_HAPPENED))
 
 
 def ask_again(event: Event, person: Person) -> bool:
@@ -168,7 +170,7 @@ def ask_again_as_guest(event: Event, email: str) -> None:
     token = _serializer().dumps([event.id, email])
     queue_mail(
         email,
-        f"Confirm: you'd come if it ran again: {event.title}",
+        lazy_gettext("Confirm: you'd come if it ran again: %(title)s", title=event.title),
         "again_confirm",
         category=AGAIN_CONFIRM,
         event=event,
@@ -194,12 +196,12 @@ def read_again_token(token: str) -> tuple[Event, str]:
     try:
         payload = _serializer().loads(token, max_age=current_app.config["EMAIL_LINK_MAX_AGE"])
     except BadSignature:
-        raise LinkInvalid(INVALID_LINK) from None
+        raise LinkInvalid(str(INVALID_LINK)) from None
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
-        raise LinkInvalid(INVALID_LINK)
+        raise LinkInvalid(str(INVALID_LINK))
     event = db.session.get(Event, payload[0]) if payload[0] <= 2**31 - 1 else None
     if event is None or not event.is_public or not isinstance(payload[1], str):
-        raise LinkInvalid(INVALID_LINK)
+        raise LinkInvalid(str(INVALID_LINK))
     return event, payload[1]
 
 
@@ -227,9 +229,9 @@ def run_again(
     """A host proposes a new date for a past gathering: everything else is copied (see the
     module doc); the people who went or asked are invited at once, the public later."""
     if not can_edit(host, old):
-        raise NotAllowed("Only the hosts of this gathering can run it again.")
+        raise NotAllowed(gettext("Only the hosts of this gathering can run it again."))
     if not has_ended(old, now):
-        raise InvalidInput("starts_at", "You can run it again once it has happened.")
+        raise InvalidInput("starts_at", gettext("You can run it again once it has happened."))
     now = now or utcnow()
     starts_at, ends_at = resolve_times(starts_local, ends_local, timezone, now)
     new = Event(created_by=host, status=EventStatus.UNCONFIRMED, created_at=now, updated_at=now)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import LazyString, gettext, ngettext, pgettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -25,6 +26,7 @@ from eventsite.host_mail import (
     messaging_closed,
     record_mail_out,
 )
+from eventsite.i18n import current_language, lazy_gettext, speaking
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, EventStatus, OutboxMail, Person, Rsvp, RsvpStatus
@@ -50,11 +52,19 @@ AUDIENCES = {
     "maybe": (RsvpStatus.MAYBE,),
     "everyone": ATTENDING,
 }
+# The answers in the CSV: data, the same words whatever language the host reads.
 STATUS_LABELS = {
     RsvpStatus.GOING: "Going",
     RsvpStatus.MAYBE: "Maybe",
     RsvpStatus.NOT_GOING: "Can't go",
     RsvpStatus.WAITLISTED: "Waitlist",
+}
+# The same answers on the hosts' page, in their language.
+ANSWER_LABELS = {
+    RsvpStatus.GOING: lazy_gettext("Going"),
+    RsvpStatus.MAYBE: lazy_gettext("Maybe"),
+    RsvpStatus.NOT_GOING: lazy_gettext("Can't go"),
+    RsvpStatus.WAITLISTED: lazy_gettext("Waitlist"),
 }
 REMINDER_WINDOW = timedelta(hours=24)
 ANSWER_CONFIRM = "answer-confirm"  # the category of "confirm your answer" emails, limited per address
@@ -76,31 +86,35 @@ def ordinal(number: int) -> str:
 
 
 def ics_for(rsvp: Rsvp, method: str) -> Attachment:
-    """The event as this person's calendar should hold it (waitlisted and maybe are tentative)."""
+    """The event as this person's calendar should hold it (waitlisted and maybe are tentative),
+    in their language, like the email it comes with."""
     event = rsvp.event
-    status, note = None, ""
-    if rsvp.status is RsvpStatus.WAITLISTED:
-        status, note = "TENTATIVE", f"You are on the waitlist, place {waitlist_position(rsvp)}."
-    elif rsvp.status is RsvpStatus.MAYBE:
-        status = "TENTATIVE"
-    text = event_calendar(
-        event,
-        method=method,
-        url=event_link(event),
-        status=status,
-        extra_description=note,
-        private_details=rsvp.status is RsvpStatus.GOING,
-    )
+    language = rsvp.person.language if rsvp.person is not None else None
+    with speaking(language or current_language()):
+        status, note = None, ""
+        if rsvp.status is RsvpStatus.WAITLISTED:
+            status = "TENTATIVE"
+            note = gettext("You are on the waitlist, place %(place)d.", place=waitlist_position(rsvp))
+        elif rsvp.status is RsvpStatus.MAYBE:
+            status = "TENTATIVE"
+        text = event_calendar(
+            event,
+            method=method,
+            url=event_link(event),
+            status=status,
+            extra_description=note,
+            private_details=rsvp.status is RsvpStatus.GOING,
+        )
     return Attachment(f"event-{event.id}.ics", f"text/calendar; method={method}", text.decode())
 
 
-def _tell(rsvp: Rsvp, subject: str, template: str, method: str | None = "REQUEST", **context) -> None:
+def _tell(rsvp: Rsvp, subject: LazyString | str, template: str, method: str | None = "REQUEST", **context) -> None:
     if rsvp.person is None:
         return  # a purged answer (eventsite.retention): nobody is left to tell
     attachment = ics_for(rsvp, method) if method else None
     queue_mail(
         rsvp.person.email,
-        f"{subject}: {rsvp.event.title}",
+        subject,
         template,
         attachment=attachment,
         rsvp=rsvp,
@@ -149,7 +163,9 @@ def respond_from_form(
     if remembered is not None and email in ("", remembered.email):
         return respond(event, remembered, status, guests, show_name)
     if not email:
-        raise InvalidInput("email", "Enter your email address, so we can send your answer and a link to change it.")
+        raise InvalidInput(
+            "email", gettext("Enter your email address, so we can send your answer and a link to change it.")
+        )
     known = find_person(email)
     if known is not None and known.id in visitor.proven:
         _name_if_none(known, name)
@@ -179,7 +195,7 @@ def ask_to_confirm(
     held_minutes = current_app.config["ANSWER_HOLD_MINUTES"] if pending.held_places else None
     queue_mail(
         email,
-        f"Confirm your answer: {event.title}",
+        lazy_gettext("Confirm your answer: %(title)s", title=event.title),
         "answer_confirm",
         category=ANSWER_CONFIRM,
         event=event,
@@ -239,16 +255,21 @@ def confirm_answer(result: Answer) -> None:
     rsvp = result.rsvp
     if rsvp.status is RsvpStatus.NOT_GOING:
         was_in_calendar = result.previous in ATTENDING
-        _tell(rsvp, "You can't go", "rsvp_answer", method="CANCEL" if was_in_calendar else None)
+        subject = lazy_gettext("You can't go: %(title)s", title=rsvp.event.title)
+        _tell(rsvp, subject, "rsvp_answer", method="CANCEL" if was_in_calendar else None)
     else:
-        subject = {"going": "You're going", "maybe": "You might go", "waitlisted": "You're on the waitlist"}
+        subject = {
+            "going": lazy_gettext("You're going: %(title)s", title=rsvp.event.title),
+            "maybe": lazy_gettext("You might go: %(title)s", title=rsvp.event.title),
+            "waitlisted": lazy_gettext("You're on the waitlist: %(title)s", title=rsvp.event.title),
+        }
         _tell(rsvp, subject[rsvp.status.value], "rsvp_answer")
     tell_promoted(result.promoted)
 
 
 def tell_promoted(promoted: list[Rsvp]) -> None:
     for rsvp in promoted:
-        _tell(rsvp, "A place came up for you", "rsvp_promoted")
+        _tell(rsvp, lazy_gettext("A place came up for you: %(title)s", title=rsvp.event.title), "rsvp_promoted")
 
 
 def _people(event: Event, statuses) -> list[Rsvp]:
@@ -276,25 +297,26 @@ def tell_of_change(event: Event, changed: list[str], was: Schedule | None = None
     now = Schedule.of(event)
     for rsvp in rsvps:
         changes = change_lines(was, now, private=rsvp.status is RsvpStatus.GOING) if was else []
-        _tell(rsvp, "Changed", "event_changed", changed=changed, changes=changes)
+        subject = lazy_gettext("Changed: %(title)s", title=event.title)
+        _tell(rsvp, subject, "event_changed", changed=changed, changes=changes)
     return len(rsvps)
 
 
 def tell_of_cancellation(event: Event) -> int:
     rsvps = _people(event, ATTENDING)
     for rsvp in rsvps:
-        _tell(rsvp, "Cancelled", "event_cancelled", method="CANCEL")
+        _tell(rsvp, lazy_gettext("Cancelled: %(title)s", title=event.title), "event_cancelled", method="CANCEL")
     return len(rsvps)
 
 
 def tell_threshold_reached(event: Event) -> None:
     """Enough people are in: hosts and everyone going hear that it's on."""
     for rsvp in _people(event, (RsvpStatus.GOING,)):
-        _tell(rsvp, "It's on", "threshold_reached", method=None)
+        _tell(rsvp, lazy_gettext("It's on: %(title)s", title=event.title), "threshold_reached", method=None)
     for host in event.hosts:
         queue_mail(
             host.person.email,
-            f"It's on: {event.title}",
+            lazy_gettext("It's on: %(title)s", title=event.title),
             "threshold_reached_host",
             event=event,
             event_url=event_link(event),
@@ -317,7 +339,7 @@ def message_people(
         record_mail_out(event, sender, MESSAGED, len(rsvps))
     for rsvp in rsvps:
         context = {"body": body, "sender": sender, "reply_to": reply_to, "can_reply": bool(reply_to)}
-        _tell(rsvp, subject, "host_message", method=None, **context)
+        _tell(rsvp, f"{subject}: {event.title}", "host_message", method=None, **context)  # the host's words
     return len(rsvps)
 
 
@@ -340,7 +362,7 @@ def send_reminders(now: datetime | None = None) -> int:
     rsvps = list(db.session.scalars(query).unique())
     for rsvp in rsvps:
         rsvp.reminded_at = now
-        _tell(rsvp, "Tomorrow", "reminder", method=None)
+        _tell(rsvp, lazy_gettext("Tomorrow: %(title)s", title=rsvp.event.title), "reminder", method=None)
     return len(rsvps)
 
 
@@ -358,20 +380,22 @@ def public_names(event: Event) -> list[str]:
     return [name for name in db.session.scalars(query) if name]
 
 
-def attendee_list(event: Event) -> list[dict]:
-    """Everyone who answered, for hosts: waitlist in queue order, then the rest by answer."""
+def attendee_list(event: Event, as_data: bool = False) -> list[dict]:
+    """Everyone who answered, for hosts: waitlist in queue order, then the rest by answer.
+    In the reader's language; ``as_data`` (the CSV): in the words its columns always hold."""
+    labels = STATUS_LABELS if as_data else ANSWER_LABELS
     rows = []
     waiting = 0
     order = {RsvpStatus.GOING: 0, RsvpStatus.WAITLISTED: 1, RsvpStatus.MAYBE: 2, RsvpStatus.NOT_GOING: 3}
     rsvps = sorted(_answers(event, tuple(RsvpStatus)), key=lambda r: (order[r.status], r.waitlisted_at or r.created_at))
     for rsvp in rsvps:
         waiting += rsvp.status is RsvpStatus.WAITLISTED
-        name, email = _who(rsvp)
+        name, email = _who(rsvp, as_data)
         rows.append(
             {
                 "name": name,
                 "email": email,
-                "answer": STATUS_LABELS[rsvp.status],
+                "answer": str(labels[rsvp.status]),
                 "guests": rsvp.guests,
                 "waitlist_place": waiting if rsvp.status is RsvpStatus.WAITLISTED else "",
                 "answered_at": rsvp.created_at.isoformat(timespec="seconds"),
@@ -381,21 +405,37 @@ def attendee_list(event: Event) -> list[dict]:
     return rows
 
 
-def _who(rsvp: Rsvp) -> tuple[str, str]:
+def _who(rsvp: Rsvp, as_data: bool = False) -> tuple[str, str]:
     """Name and address for the hosts' list; a purged answer keeps only its count."""
     if rsvp.person is None:
-        return f"Removed after {current_app.config['PURGE_ANSWERS_AFTER_DAYS']} days", ""
+        days = current_app.config["PURGE_ANSWERS_AFTER_DAYS"]
+        if as_data:
+            return f"Removed after {days} days", ""
+        return ngettext("Removed after %(num)d day", "Removed after %(num)d days", days), ""
     return rsvp.person.display_name, rsvp.person.email
 
 
+CSV_COLUMNS = ("name", "email", "answer", "guests", "waitlist_place", "answered_at")
+
+
+def csv_headings() -> list[str]:
+    """The CSV's first row, in the host's language (the rows below are data: never translated)."""
+    return [
+        pgettext("attendees CSV column", "name"),
+        pgettext("attendees CSV column", "email"),
+        pgettext("attendees CSV column", "answer"),
+        pgettext("attendees CSV column", "guests"),
+        pgettext("attendees CSV column", "waitlist_place"),
+        pgettext("attendees CSV column", "answered_at"),
+    ]
+
+
 def attendees_csv(event: Event) -> str:
-    rows = attendee_list(event)
     out = io.StringIO()
-    fieldnames = ["name", "email", "answer", "guests", "waitlist_place", "answered_at"]
-    writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _csv_safe(value) for key, value in row.items()})
+    writer = csv.writer(out)
+    writer.writerow(csv_headings())
+    for row in attendee_list(event, as_data=True):
+        writer.writerow([_csv_safe(row[column]) for column in CSV_COLUMNS])
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, select
 
 from eventsite.database import utcnow
@@ -22,6 +23,7 @@ from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.events import proposer_problems
 from eventsite.extensions import db
 from eventsite.feed_tokens import feed_token
+from eventsite.i18n import lazy_gettext
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import (
     BrewFrequency,
@@ -40,7 +42,7 @@ CONFIRM_CATEGORY = "brew-confirm"  # "confirm your sign-up" emails, limited per 
 ABOUT_MAX, ORGANISATION_MAX = 300, 120
 MAX_INTERESTS, MAX_EXCLUDED = 5, 20
 MAX_SNOOZE_DAYS = 366
-_GONE = "This link has already been used or has expired. Sign up again from the brew page."
+_GONE = lazy_gettext("This link has already been used or has expired. Sign up again from the brew page.")
 
 
 @dataclass
@@ -101,18 +103,24 @@ def sign_up_problems(details: SignUp, email: str) -> list[InvalidInput]:
     """Everything wrong with a sign-up, each for its field (the form shows them all at once)."""
     problems = []
     if details.mode is BrewMode.IN_PERSON and details.place is None and not details.travels:
-        problems.append(InvalidInput("place", "To meet in person, choose your area or “Happy to travel”."))
+        problems.append(InvalidInput("place", gettext("To meet in person, choose your area or “Happy to travel”.")))
     if len(details.organisation) > ORGANISATION_MAX:
-        problems.append(InvalidInput("organisation", f"Keep it to {ORGANISATION_MAX} characters or fewer."))
+        problems.append(InvalidInput("organisation", _too_long(ORGANISATION_MAX)))
     if len(details.about) > ABOUT_MAX:
-        problems.append(InvalidInput("about", f"Keep it to {ABOUT_MAX} characters or fewer."))
+        problems.append(InvalidInput("about", _too_long(ABOUT_MAX)))
     if len(details.interests) > MAX_INTERESTS:
-        problems.append(InvalidInput("interests", f"Use at most {MAX_INTERESTS} tags."))
+        message = ngettext("Use at most %(num)d tag.", "Use at most %(num)d tags.", MAX_INTERESTS)
+        problems.append(InvalidInput("interests", message))
     if len(details.excluded_emails) > MAX_EXCLUDED:
-        problems.append(InvalidInput("excluded", f"List at most {MAX_EXCLUDED} addresses."))
+        message = ngettext("List at most %(num)d address.", "List at most %(num)d addresses.", MAX_EXCLUDED)
+        problems.append(InvalidInput("excluded", message))
     elif email and normalise_email(email) in map(normalise_email, details.excluded_emails):
-        problems.append(InvalidInput("excluded", "That list has your own address in it."))
+        problems.append(InvalidInput("excluded", gettext("That list has your own address in it.")))
     return problems
+
+
+def _too_long(limit: int) -> str:
+    return ngettext("Keep it to %(num)d character or fewer.", "Keep it to %(num)d characters or fewer.", limit)
 
 
 def _refuse(problems: list[InvalidInput]) -> None:
@@ -157,7 +165,7 @@ def join(person: Person, details: SignUp, name: str = "") -> tuple[BrewMember, b
     if is_new:
         queue_mail(
             person.email,
-            "You're in: brew and biscuits",
+            lazy_gettext("You're in: brew and biscuits"),
             "brew_welcome",
             member=member,
             manage_url=manage_url(member),
@@ -195,7 +203,7 @@ def ask_to_join(details: SignUp, email: str, name: str) -> None:
     db.session.flush()
     queue_mail(
         email,
-        "Confirm your sign-up: brew and biscuits",
+        lazy_gettext("Confirm your sign-up: brew and biscuits"),
         "brew_confirm",
         category=CONFIRM_CATEGORY,
         name=pending.name,
@@ -265,9 +273,9 @@ def today() -> date:
 def snooze(member: BrewMember, until: date) -> None:
     """Not paired again until that day (at most a year ahead)."""
     if until <= today():
-        raise InvalidInput("until", "Choose a day after today.")
+        raise InvalidInput("until", gettext("Choose a day after today."))
     if until > today() + timedelta(days=MAX_SNOOZE_DAYS):
-        raise InvalidInput("until", "Choose a day within the next year.")
+        raise InvalidInput("until", gettext("Choose a day within the next year."))
     member.snoozed_until = until
     member.updated_at = utcnow()
 

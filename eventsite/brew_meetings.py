@@ -9,6 +9,7 @@ Functions here flush and raise domain errors; the caller commits once.
 import hmac
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +18,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.feed_tokens import feed_token
+from eventsite.i18n import current_language, lazy_gettext, speaking
 from eventsite.ical import PrivateMeeting, meeting_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import BrewGroup, BrewGroupMember, BrewMember, MetAnswer, Person
@@ -58,11 +60,11 @@ def accept_slot(group: BrewGroup, row: BrewGroupMember, index: int, accepted: bo
     """Say a slot works (or no longer works) for me; True when this agreed the meeting.
     ``group`` comes locked from ``meeting_for_token``."""
     if group.agreed_slot is not None:
-        raise InvalidInput("slot", "This meeting is already agreed.")
+        raise InvalidInput("slot", gettext("This meeting is already agreed."))
     if not 0 <= index < len(group.slots):
-        raise InvalidInput("slot", "Choose one of the suggested times.")
+        raise InvalidInput("slot", gettext("Choose one of the suggested times."))
     if group.slot_starts[index] <= utcnow():
-        raise InvalidInput("slot", "That time has passed.")
+        raise InvalidInput("slot", gettext("That time has passed."))
     chosen = set(row.accepted) | {index} if accepted else set(row.accepted) - {index}
     row.accepted = sorted(chosen)
     group.updated_at = utcnow()
@@ -82,31 +84,45 @@ def meeting_times(group: BrewGroup) -> tuple[datetime, datetime] | None:
     return start, start + timedelta(minutes=SLOT_MINUTES)
 
 
+def and_list(names: list[str]) -> str:
+    """The people in a pair or trio, as one phrase: "Ada", "Ada and Bo", "you and Ada and Bo"."""
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return gettext("%(first)s and %(second)s", first=names[0], second=names[1])
+    return gettext("%(first)s and %(second)s and %(third)s", first=names[0], second=names[1], third=names[2])
+
+
 def as_calendar_meeting(group: BrewGroup, person_id: int) -> PrivateMeeting:
-    """The agreed meeting as this person's calendar shows it."""
+    """The agreed meeting as this person's calendar shows it, in their language."""
+    row = next(row for row in group.members if row.person_id == person_id)
+    with speaking(row.person.language or current_language()):
+        return _calendar_meeting(group, row)
+
+
+def _calendar_meeting(group: BrewGroup, row: BrewGroupMember) -> PrivateMeeting:
     starts_at, ends_at = meeting_times(group)
-    others = [row.person for row in group.members if row.person_id != person_id]
-    names = " and ".join(person.display_name or "your match" for person in others)
+    others = [other.person for other in group.members if other.person_id != row.person_id]
+    names = and_list([person.display_name or gettext("your match") for person in others])
     where = (
-        "Online"
+        gettext("Online")
         if group.is_online
         else ", ".join(
             part for part in (group.venue_name, group.address, group.place.name if group.place else "") if part
         )
     )
-    row = next(row for row in group.members if row.person_id == person_id)
     url = meeting_url(group, row)
-    description = f"Brew and biscuits with {names}." + (
-        f"\n\nJoin online: {group.online_url}" if group.is_online else ""
-    )
+    paragraphs = [gettext("Brew and biscuits with %(names)s.", names=names)]
+    if group.is_online:
+        paragraphs.append(gettext("Join online: %(url)s", url=group.online_url))
     return PrivateMeeting(
         uid=f"brew-{group.id}",
-        title=f"Brew with {names}",
+        title=gettext("Brew with %(names)s", names=names),
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=group.timezone,
-        location=where or "To agree between you",
-        description=f"{description}\n\n{url}",
+        location=where or gettext("To agree between you"),
+        description="\n\n".join([*paragraphs, url]),
         url=url,
         sequence=group.sequence,
         created_at=group.created_at,
@@ -124,9 +140,10 @@ def _tell_agreed(group: BrewGroup) -> None:
         )
         queue_mail(
             row.person.email,
-            f"It's agreed: {meeting.title}",
+            lazy_gettext("It's agreed: %(title)s", title=meeting.title),
             "brew_agreed",
             attachment=attachment,
+            language=row.person.language,
             meeting=meeting,
             starts=meeting.starts_at.astimezone(group.zone),
             group=group,
@@ -179,8 +196,9 @@ def send_follow_ups(now: datetime | None = None) -> int:
         row.followed_up_at = now
         queue_mail(
             row.person.email,
-            "Did you meet?",
+            lazy_gettext("Did you meet?"),
             "brew_follow_up",
+            language=row.person.language,
             meeting_url=meeting_url(row.group, row),
             answers=[(answer, meeting_url(row.group, row) + f"#{answer.value}") for answer in MetAnswer],
         )
@@ -192,7 +210,7 @@ def answer_follow_up(group: BrewGroup, row: BrewGroupMember, met: MetAnswer, now
     """ "Did you meet?": answerable once the meeting's time has come (changeable after)."""
     now = now or utcnow()
     if not follow_up_open(group, now):
-        raise InvalidInput("met", "You can say whether you met once the time has come.")
+        raise InvalidInput("met", gettext("You can say whether you met once the time has come."))
     row.met, row.answered_at = met, now
 
 
@@ -226,8 +244,9 @@ def close_finished_meetings(now: datetime | None = None) -> int:
             paused += 1
             queue_mail(
                 member.person.email,
-                "We've paused your brews",
+                lazy_gettext("We've paused your brews"),
                 "brew_paused",
+                language=member.person.language,
                 member=member,
                 manage_url=manage_url(member),
             )

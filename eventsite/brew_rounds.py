@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from eventsite.brew import is_resting, manage_url
 from eventsite.brew_match import Candidate, Matching, Rules, match, pair_key
-from eventsite.brew_meetings import local_slots, meeting_url
+from eventsite.brew_meetings import and_list, local_slots, meeting_url
 from eventsite.brew_venues import venues_by_place
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
+from eventsite.i18n import current_language, lazy_gettext, speaking
 from eventsite.mail import queue_mail
 from eventsite.models import (
     BrewGroup,
@@ -107,18 +109,24 @@ def start_round(by: Person | None = None, now: datetime | None = None) -> BrewRo
     _lock_rounds()
     last = db.session.scalar(select(func.max(BrewRound.started_at)))
     if last is not None and abs(now - last) < MIN_ROUND_GAP:
-        raise InvalidInput("round", "A round was started moments ago, so no other was started.")
+        raise InvalidInput("round", gettext("A round was started moments ago, so no other was started."))
     members = ready_members(now)
-    if len(members) < 2:
-        ready = "Nobody is" if not members else "Only one person is"
-        raise InvalidInput("round", f"{ready} ready to be paired, so no round was started. A round needs two.")
+    if not members:
+        raise InvalidInput(
+            "round", gettext("Nobody is ready to be paired, so no round was started. A round needs two.")
+        )
+    if len(members) == 1:
+        message = gettext("Only one person is ready to be paired, so no round was started. A round needs two.")
+        raise InvalidInput("round", message)
     rounds_so_far = db.session.scalar(select(func.count()).select_from(BrewRound)) or 0
     matching = match([_candidate(m, rounds_so_far) for m in members], _rules(members))
     if not matching.groups:
         raise InvalidInput(
             "round",
-            "Nobody ready can be paired this round (the same sector, met lately, or "
-            "no way to meet), so no round was started.",
+            gettext(
+                "Nobody ready can be paired this round (the same sector, met lately, or "
+                "no way to meet), so no round was started."
+            ),
         )
     brew_round = BrewRound(started_at=now, started_by=by, eligible=len(members))
     db.session.add(brew_round)
@@ -198,17 +206,26 @@ def _introduce(group: BrewGroup, members: dict[int, BrewMember]) -> None:
         sharing = [other for other in others if other.share_email]
         queue_mail(
             person.email,
-            "Your brew and biscuits match",
+            lazy_gettext("Your brew and biscuits match"),
             "brew_introduction",
+            language=person.language,
             group=group,
             member=members[row.person_id],
             others=others,
             slots=local_slots(group),
             meeting_url=meeting_url(group, row),
             reply_to=", ".join(other.person.email for other in sharing),
-            reply_names=" and ".join(other.person.name or "your match" for other in sharing),
+            reply_names=_reply_names(sharing, person.language),
             manage_url=manage_url(members[row.person_id]),
         )
+
+
+def _reply_names(sharing: list[BrewMember], language: str | None) -> str:
+    """Who a reply to the introduction goes to, in the recipient's language ("" for nobody)."""
+    if not sharing:
+        return ""
+    with speaking(language or current_language()):
+        return and_list([other.person.name or gettext("your match") for other in sharing])
 
 
 # -- what stewards see ------------------------------------------------------------------------------
@@ -281,8 +298,8 @@ def pool_counts(now: datetime | None = None, recent_rounds: int = 12) -> PoolCou
 
 def _place_label(member: BrewMember) -> str:
     if member.mode is BrewMode.ONLINE or (member.place is None and not member.travels):
-        return "Online"
-    return member.place.name if member.place is not None else "Happy to travel"
+        return gettext("Online")
+    return member.place.name if member.place is not None else gettext("Happy to travel")
 
 
 def _last_rounds(count: int):

@@ -2,6 +2,7 @@
 meet in person, kept per locality. A meeting copies its venue's name and address, so
 removing a venue changes no meeting already suggested there."""
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from eventsite.errors import InvalidInput
@@ -25,7 +26,9 @@ def add_venue(place: Place, name: str, address: str) -> BrewVenue:
     """A venue in a locality, named once there."""
     taken = select(BrewVenue.id).where(BrewVenue.place_id == place.id, func.lower(BrewVenue.name) == name.lower())
     if db.session.scalar(taken) is not None:
-        raise InvalidInput("name", f"{place.name} already has a venue called {name}.")
+        raise InvalidInput(
+            "name", gettext("%(place)s already has a venue called %(name)s.", place=place.name, name=name)
+        )
     venue = BrewVenue(place=place, name=name, address=address)
     db.session.add(venue)
     db.session.flush()

@@ -1,4 +1,5 @@
-"""Flask commands: seed-demo, send-mail, purge, backup, extend-series, brew-match, steward add|remove|list."""
+"""Flask commands: seed-demo, send-mail, purge, backup, extend-series, brew-match, sync-imports,
+steward add|remove|list."""
 
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import again, attendees, brew_meetings, brew_rounds, demo, retention, series
+from eventsite import again, attendees, brew_meetings, brew_rounds, demo, imports, retention, series
 from eventsite.backup import BackupFailed, backup_sqlite
 from eventsite.brew_meetings import MISSED_ROUNDS_TO_PAUSE as MISSED_ROUNDS
 from eventsite.database import immediate_writes
@@ -16,7 +17,7 @@ from eventsite.deploy import deploy_problems
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.mail import deliver, pending_count
-from eventsite.models import Person
+from eventsite.models import ImportSource, Person
 from eventsite.people import make_steward, remove_steward
 from eventsite.rsvps import lapsed_hold_events, locked_event
 from eventsite.series_mail import ask_still_happening
@@ -95,6 +96,34 @@ def brew_match():
         f"Round {brew_round.id}: {brew_round.eligible} ready, {pairs} pair{'' if pairs == 1 else 's'}, "
         f"{trios} trio{'' if trios == 1 else 's'}, {brew_round.left_out} left out."
     )
+    with immediate_writes():
+        sent, failed = deliver()
+    click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
+
+
+@click.command("sync-imports")
+def sync_imports():
+    """Fetch every calendar kept in sync again and apply what changed there (cron, hourly).
+    Each calendar is fetched outside any transaction, then applied in its own."""
+    for source_id in [source.id for source in imports.sources_to_sync()]:
+        source = db.session.get(ImportSource, source_id)
+        address = (source.url, source.etag, source.last_modified)
+        db.session.rollback()  # no transaction stays open while it fetches
+        fetched = imports.fetch_again(*address)
+        with immediate_writes():
+            source = db.session.get(ImportSource, source_id)
+            outcome = imports.sync(source, fetched)
+            db.session.commit()
+        label = f"Calendar {source.id}"  # not its address: a private calendar's address is a secret
+        if source.last_error:
+            click.echo(f"{label}: {source.last_error}", err=True)
+        elif outcome is None:
+            click.echo(f"{label}: unchanged")
+        else:
+            click.echo(
+                f"{label}: {len(outcome.made)} new, {len(outcome.updated)} updated, "
+                f"{len(outcome.cancelled)} cancelled, {len(outcome.refused)} refused"
+            )
     with immediate_writes():
         sent, failed = deliver()
     click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
@@ -198,4 +227,4 @@ def extend_series():
 
 
 commands = (seed_demo, send_mail, send_reminders, send_follow_ups, check_deploy, release_holds, purge, backup, steward,
-            extend_series, brew_match)  # fmt: skip
+            extend_series, brew_match, sync_imports)  # fmt: skip

@@ -50,6 +50,9 @@ def _transport(config: Mapping) -> list[Problem]:
         problems.append(Problem("DEBUG", "is on: unset FLASK_DEBUG (the debugger runs code for anyone)."))
     if not config.get("TRUSTED_HOSTS"):
         problems.append(Problem("TRUSTED_HOSTS", "is unset: set TRUSTED_HOSTS to the site's host name."))
+    if config.get("IMPORT_ALLOW_PRIVATE"):
+        message = "is set: unset it (it lets calendar imports reach private addresses; tests only)."
+        problems.append(Problem("IMPORT_ALLOW_PRIVATE", message))
     if config.get("WTF_CSRF_ENABLED") is False:
         problems.append(Problem("WTF_CSRF_ENABLED", "is off: remove the override (every POST needs its token)."))
     return problems

@@ -10,9 +10,11 @@ class NotAllowed(DomainError):
 
 
 class InvalidInput(DomainError):
-    """A value broke a rule; ``field`` names the form field it belongs beside."""
+    """A value broke a rule; ``field`` names the form field it belongs beside. A lazy
+    message (a module's constant) is written out now, in the language of the request."""
 
     def __init__(self, field: str, message: str) -> None:
+        message = str(message)
         super().__init__(message)
         self.field = field
         self.message = message

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from eventsite.attendees import after_host_change, tell_of_cancellation
@@ -16,6 +17,7 @@ from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
 from eventsite.host_mail import EDIT_EMAILED, Schedule, record_mail_out
+from eventsite.i18n import lazy_gettext
 from eventsite.lifecycle import change_status
 from eventsite.listing import MAX_LENGTH
 from eventsite.models import (
@@ -36,8 +38,8 @@ from eventsite.text import render_markdown, summary_text
 from eventsite.times import NonexistentLocalTime, local_to_utc
 
 DEFAULT_LENGTH = timedelta(hours=2)
-NAME_NEEDED = "Enter your name, as hosts are shown on the event page."
-EMAIL_NEEDED = "Enter your email address so we can send you the confirmation link."
+NAME_NEEDED = lazy_gettext("Enter your name, as hosts are shown on the event page.")
+EMAIL_NEEDED = lazy_gettext("Enter your email address so we can send you the confirmation link.")
 MAX_YEARS_AHEAD = 5
 # Changes that matter to attendees and calendars: each raises the SEQUENCE.
 SCHEDULING_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue_name", "address",
@@ -114,7 +116,7 @@ def can_view(person, event: Event) -> bool:
 
 def _require_host(person, event: Event) -> None:
     if not can_edit(person, event):
-        raise NotAllowed("Only the hosts of this gathering can do that.")
+        raise NotAllowed(gettext("Only the hosts of this gathering can do that."))
 
 
 def resolve_times(
@@ -124,23 +126,30 @@ def resolve_times(
     zone = ZoneInfo(timezone)
     starts_at = _to_utc("starts_at", starts_local, zone, now)
     if starts_at <= now:
-        raise InvalidInput("starts_at", "The start is in the past. Choose a time that is still to come.")
+        raise InvalidInput("starts_at", gettext("The start is in the past. Choose a time that is still to come."))
     if ends_local is None:
         return starts_at, starts_at + DEFAULT_LENGTH
     ends_at = _to_utc("ends_at", ends_local, zone, now)
     if ends_at <= starts_at:
-        raise InvalidInput("ends_at", "The end must be after the start.")
+        raise InvalidInput("ends_at", gettext("The end must be after the start."))
     if ends_at - starts_at > MAX_LENGTH:
-        raise InvalidInput("ends_at", "A gathering can last at most 31 days. For a series, propose each date.")
+        message = gettext("A gathering can last at most 31 days. For a series, propose each date.")
+        raise InvalidInput("ends_at", message)
     return starts_at, ends_at
 
 
 def _to_utc(field: str, local: datetime, zone: ZoneInfo, now: datetime) -> datetime:
     if local.year > now.year + MAX_YEARS_AHEAD:
-        raise InvalidInput(field, f"Choose a date within the next {MAX_YEARS_AHEAD} years.")
+        message = ngettext(
+            "Choose a date within the next %(num)d year.",
+            "Choose a date within the next %(num)d years.",
+            MAX_YEARS_AHEAD,
+        )
+        raise InvalidInput(field, message)
     if local.year < now.year - 1:
-        which = "The start" if field == "starts_at" else "The end"
-        raise InvalidInput(field, f"{which} is in the past. Choose a time that is still to come.")
+        if field == "starts_at":
+            raise InvalidInput(field, gettext("The start is in the past. Choose a time that is still to come."))
+        raise InvalidInput(field, gettext("The end is in the past. Choose a time that is still to come."))
     try:
         return local_to_utc(local, zone)
     except NonexistentLocalTime as error:
@@ -159,13 +168,15 @@ def where_problems(
     each for its field: the forms show them all at once, proposing and editing refuse the first."""
     problems = []
     if is_online and not online_url:
-        problems.append(InvalidInput("online_url", "An online gathering needs the link people will join with."))
+        problems.append(
+            InvalidInput("online_url", gettext("An online gathering needs the link people will join with."))
+        )
     if not is_online and place is None:
-        problems.append(InvalidInput("place", "Choose the locality, or “Online”."))
+        problems.append(InvalidInput("place", gettext("Choose the locality, or “Online”.")))
     if not is_online and not venue_name:
-        problems.append(InvalidInput("venue_name", "Say where people should go (a venue name)."))
+        problems.append(InvalidInput("venue_name", gettext("Say where people should go (a venue name).")))
     if capacity and min_going and min_going > capacity:
-        problems.append(InvalidInput("min_going", "This cannot be more than the capacity."))
+        problems.append(InvalidInput("min_going", gettext("This cannot be more than the capacity.")))
     return problems
 
 
@@ -234,7 +245,8 @@ def resolve_rsvp_close(closes_local: datetime | None, timezone: str, starts_at: 
         return None
     closes_at = _to_utc("rsvp_closes_at", closes_local, ZoneInfo(timezone), utcnow())
     if closes_at > starts_at:
-        raise InvalidInput("rsvp_closes_at", "Answers must close by the start (leave it empty to close at the start).")
+        message = gettext("Answers must close by the start (leave it empty to close at the start).")
+        raise InvalidInput("rsvp_closes_at", message)
     return closes_at
 
 
@@ -254,7 +266,7 @@ def propose_event(details: EventDetails, proposer: Person, email_confirmed: bool
     if email_confirmed:
         publish_or_hold(event, proposer, current_app.config["MODERATION"])
     else:
-        subject = f"Confirm your gathering: {event.title}"
+        subject = lazy_gettext("Confirm your gathering: %(title)s", title=event.title)
         held = waits_for_steward(proposer)  # the email says what confirming will do
         mail_link(
             proposer, LinkPurpose.CONFIRM_EVENT, subject, "confirm_event", event=event, typed_name=typed_name, held=held
@@ -312,7 +324,7 @@ def apply_edit(event: Event, details: EventDetails, editor: Person) -> tuple[lis
     event stood before (eventsite.series tells people of a change to many sessions at once)."""
     _require_host(editor, event)
     if event.is_cancelled:
-        raise NotAllowed("A cancelled gathering cannot be edited.")
+        raise NotAllowed(gettext("A cancelled gathering cannot be edited."))
     starts_at, ends_at = resolve_times(details.starts_local, details.ends_local, details.timezone, utcnow())
     _check_where(details)
     before = {name: getattr(event, name) for name in SCHEDULING_FIELDS}
@@ -343,7 +355,7 @@ def step_down(event: Event, person: Person) -> None:
     """Stop being a host. The last host cannot leave: hand the event over instead."""
     _require_host(person, event)
     if len(event.hosts) == 1:
-        raise InvalidInput("email", "You are the only host: hand the gathering over to someone first.")
+        raise InvalidInput("email", gettext("You are the only host: hand the gathering over to someone first."))
     event.hosts = [host for host in event.hosts if host.person_id != person.id]
     touch(event, scheduling_changed=False)
     record_change(event, person, "stepped down")

@@ -2,9 +2,12 @@
 and each person's own "my gatherings" feed, plus the links that subscribe to them.
 
 The shared feed is polled by every subscriber's calendar app, so its bytes are
-cached per process until something in it changes: a one-row query (the newest
-``updated_at`` and the number of events) tells. Answers touch their event's
-``updated_at`` (the feed shows counts), so the check sees them too.
+cached per process (one copy per language) until something in it changes: a one-row
+query (the newest ``updated_at`` and the number of events) tells. Answers touch their
+event's ``updated_at`` (the feed shows counts), so the check sees them too.
+
+A shared feed speaks the language its link asks for (``?lang=``), a personal feed its
+person's: calendar servers fetch feeds with no Accept-Language and no cookie.
 """
 
 import hashlib
@@ -15,12 +18,14 @@ from threading import Lock
 from urllib.parse import quote, urlencode
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventsite import brew_meetings
 from eventsite.database import utcnow
 from eventsite.extensions import db
+from eventsite.i18n import current_language, speaking, supported
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.listing import EventFilters, apply_filters, listed_now
 from eventsite.mail import external_url
@@ -60,8 +65,21 @@ def is_known_tag(name: str) -> bool:
     return db.session.scalar(select(Tag.id).where(Tag.name == name)) is not None
 
 
-def shared_feed(filters: EventFilters, name: str) -> Feed:
-    """The shared feed for these filters (see ``feed_filters``), rebuilt only when an event changed."""
+def feed_language(requested: str | None) -> str:
+    """What a shared feed speaks: ``?lang=`` when it is one of LANGUAGES, else the default. Never
+    Accept-Language: calendar servers fetch without it, and the cached bytes must not vary by header."""
+    return supported(requested) or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def feed_language_args() -> dict[str, str]:
+    """``lang=`` for a page's links to shared feeds, so a reader subscribes in the page's language."""
+    language = current_language()
+    return {} if language == current_app.config["DEFAULT_LANGUAGE"] else {"lang": language}
+
+
+def shared_feed(filters: EventFilters, name: str, language: str) -> Feed:
+    """The shared feed for these filters (see ``feed_filters``) in ``language`` (``name`` already in
+    it), rebuilt only when an event changed."""
     filters = feed_filters(filters)
     now = utcnow()
     # Events are never deleted (hidden or cancelled instead), and every change moves
@@ -73,12 +91,13 @@ def shared_feed(filters: EventFilters, name: str) -> Feed:
     last_listed = select(func.max(Event.public_from)).where(Event.public_from <= now).scalar_subquery()
     newest, listed = db.session.execute(select(newest, last_listed)).one()
     config = current_app.config
-    key = (filters, name, newest, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
+    key = (filters, name, language, newest, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    feed = _build_shared_feed(filters, name, now, newest)
+    with speaking(language):
+        feed = _build_shared_feed(filters, name, now, newest)
     with _cache_lock:
         _cache[key] = feed
         while len(_cache) > CACHE_SIZE:
@@ -116,7 +135,8 @@ def _build_shared_feed(filters: EventFilters, name: str, now: datetime, newest: 
     budget = current_app.config["FEED_MAX_BYTES"]
     while True:  # long descriptions can make even FEED_MAX_EVENTS too big: drop the farthest
         entries = [_shared_entry(event, counts[event.id]) for event in events]
-        body = calendar_bytes(entries, name=name, description=f"Gatherings on {site}", url_for_event=event_url)
+        description = gettext("Gatherings on %(site)s", site=site)
+        body = calendar_bytes(entries, name=name, description=description, url_for_event=event_url)
         if len(body) <= budget or len(events) <= 1:
             return _feed(body, newest, now)
         events = events[: min(len(events) - 1, len(events) * budget // len(body))]
@@ -130,13 +150,18 @@ def _shared_entry(event: Event, counts: Attendance) -> FeedEntry:
 
 
 def attendance_note(event: Event, counts: Attendance) -> str:
-    parts = [f"{counts.going} going"]
-    if counts.is_full:
-        parts.append(f"full, {counts.waiting} on the waitlist" if counts.waiting else "full")
+    """A list of facts, each a message of its own: "3 going; 2 places left."."""
+    parts = [ngettext("%(num)d going", "%(num)d going", counts.going)]
+    if counts.is_full and counts.waiting:
+        parts.append(ngettext("full, %(num)d on the waitlist", "full, %(num)d on the waitlist", counts.waiting))
+    elif counts.is_full:
+        parts.append(gettext("full"))
     elif counts.places_left is not None:
-        parts.append(f"{counts.places_left} place{'' if counts.places_left == 1 else 's'} left")
+        parts.append(ngettext("%(num)d place left", "%(num)d places left", counts.places_left))
     if event.min_going is not None and counts.going < event.min_going:
-        parts.append(f"goes ahead if {event.min_going - counts.going} more are in")
+        missing = event.min_going - counts.going
+        # The English has always said "1 more are in" (as the tests read it).
+        parts.append(ngettext("goes ahead if %(num)d more are in", "goes ahead if %(num)d more are in", missing))
     return "; ".join(parts) + "."
 
 
@@ -157,7 +182,12 @@ def event_url(event: Event) -> str:
 
 def personal_feed(person: Person) -> Feed:
     """What I'm going to (CONFIRMED), maybe or waiting for (TENTATIVE, with my place), hosting,
-    and my agreed brew meetings (which no other feed shows)."""
+    and my agreed brew meetings (which no other feed shows), in my own language."""
+    with speaking(person.language):
+        return _build_personal_feed(person)
+
+
+def _build_personal_feed(person: Person) -> Feed:
     now = utcnow()
     answers = db.session.scalars(
         _in_window(select(Rsvp).join(Rsvp.event), now)
@@ -171,11 +201,11 @@ def personal_feed(person: Person) -> Feed:
         .options(selectinload(Event.tags), selectinload(Event.place))
     ).all()
     for event in hosted:
-        entries[event.id] = FeedEntry(event, None, "You are a host.", private_details=True)
+        entries[event.id] = FeedEntry(event, None, gettext("You are a host."), private_details=True)
     body = calendar_bytes(
         list(entries.values()),
-        name=f"My gatherings on {current_app.config['SITE_NAME']}",
-        description="What I'm going to, might go to, am waiting for, and host.",
+        name=gettext("My gatherings on %(site)s", site=current_app.config["SITE_NAME"]),
+        description=gettext("What I'm going to, might go to, am waiting for, and host."),
         url_for_event=event_url,
         meetings=brew_meetings.personal_meetings(person, now - WINDOW_PAST, now + WINDOW_AHEAD),
     )
@@ -195,10 +225,11 @@ def _newest_change_for(person: Person) -> datetime | None:
 
 def _personal_entry(rsvp: Rsvp) -> FeedEntry:
     if rsvp.status is RsvpStatus.GOING:
-        return FeedEntry(rsvp.event, "CONFIRMED", "You're going.", private_details=True)
+        return FeedEntry(rsvp.event, "CONFIRMED", gettext("You're going."), private_details=True)
     if rsvp.status is RsvpStatus.WAITLISTED:
-        return FeedEntry(rsvp.event, "TENTATIVE", f"You're on the waitlist, place {waitlist_position(rsvp)}.")
-    return FeedEntry(rsvp.event, "TENTATIVE", "You said maybe.")
+        note = gettext("You're on the waitlist, place %(place)d.", place=waitlist_position(rsvp))
+        return FeedEntry(rsvp.event, "TENTATIVE", note)
+    return FeedEntry(rsvp.event, "TENTATIVE", gettext("You said maybe."))
 
 
 # -- links that subscribe or add ---------------------------------------------------------------
@@ -225,7 +256,7 @@ def google_add_url(event: Event) -> str:
         "text": event.title,
         "dates": f"{_utc_stamp(event.starts_at)}/{_utc_stamp(event.ends_at)}",
         "details": event_url(event),
-        "location": "Online" if event.is_online else ", ".join(filter(None, (event.venue_name, _place(event)))),
+        "location": _where(event),
         "ctz": event.timezone,
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
@@ -239,13 +270,15 @@ def outlook_add_url(event: Event) -> str:
         "startdt": event.starts_at.isoformat(),
         "enddt": event.ends_at.isoformat(),
         "body": event_url(event),
-        "location": "Online" if event.is_online else ", ".join(filter(None, (event.venue_name, _place(event)))),
+        "location": _where(event),
     }
     return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
 
 
-def _place(event: Event) -> str:
-    return event.place.name if event.place else ""
+def _where(event: Event) -> str:
+    if event.is_online:
+        return gettext("Online")
+    return ", ".join(filter(None, (event.venue_name, event.place.name if event.place else "")))
 
 
 # -- the month view -----------------------------------------------------------------------------

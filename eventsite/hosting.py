@@ -12,6 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from eventsite.attendees import event_link, tell_promoted
@@ -20,18 +21,19 @@ from eventsite.errors import InvalidInput, LinkInvalid, NotAllowed
 from eventsite.events import can_edit, step_down
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
+from eventsite.i18n import current_language, lazy_gettext, speaking
 from eventsite.ical import event_calendar
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, EventHost, EventStatus, HostInvitation, Person, Rsvp
 from eventsite.people import address_confirmed, find_or_create_person
 from eventsite.rsvps import ATTENDING, fill_open_seats
 
-INVALID_INVITATION = "This invitation is not valid: it may have been withdrawn or answered already."
+INVALID_INVITATION = lazy_gettext("This invitation is not valid: it may have been withdrawn or answered already.")
 
 
 def _require_host(person, event: Event) -> None:
     if not can_edit(person, event):
-        raise NotAllowed("Only the hosts of this gathering can do that.")
+        raise NotAllowed(gettext("Only the hosts of this gathering can do that."))
 
 
 def _is_host(person: Person, event: Event) -> bool:
@@ -50,7 +52,7 @@ def add_cohost(event: Event, by: Person, email: str) -> HostInvitation:
     _require_host(by, event)
     person = find_or_create_person(email)
     if _is_host(person, event):
-        raise InvalidInput("email", f"{person.email} is already a host.")
+        raise InvalidInput("email", gettext("%(email)s is already a host.", email=person.email))
     return _invite(event, by, person, hand_over=False)
 
 
@@ -60,7 +62,7 @@ def hand_over(event: Event, by: Person, email: str) -> HostInvitation | None:
     _require_host(by, event)
     person = find_or_create_person(email)
     if person.id == by.id:
-        raise InvalidInput("email", "That is your own address: give someone else's.")
+        raise InvalidInput("email", gettext("That is your own address: give someone else's."))
     if _is_host(person, event):
         step_down(event, by)
         return None
@@ -81,7 +83,7 @@ def _invite(event: Event, by: Person, person: Person, hand_over: bool) -> HostIn
     record_change(event, by, "invited to take over" if hand_over else "invited a co-host", person.email)
     queue_mail(
         person.email,
-        f"You're invited to host {event.title}",
+        lazy_gettext("You're invited to host %(title)s", title=event.title),
         "host_invitation",
         invitation=invitation,
         event=event,
@@ -117,9 +119,9 @@ def find_invitation(token: str) -> HostInvitation:
     token_hash = _hash(token)
     invitation = db.session.scalar(select(HostInvitation).where(HostInvitation.token_hash == token_hash))
     if invitation is None or not hmac.compare_digest(invitation.token_hash, token_hash):
-        raise LinkInvalid(INVALID_INVITATION)
+        raise LinkInvalid(str(INVALID_INVITATION))
     if invitation.expires_at <= utcnow():
-        raise LinkInvalid("This invitation has expired. Ask the hosts to invite you again.")
+        raise LinkInvalid(gettext("This invitation has expired. Ask the hosts to invite you again."))
     return invitation
 
 
@@ -127,7 +129,7 @@ def _use_up(invitation: HostInvitation) -> None:
     """Delete it, conditionally: of two requests racing with one link, only one wins."""
     used = db.session.execute(delete(HostInvitation).where(HostInvitation.id == invitation.id))
     if used.rowcount != 1:
-        raise LinkInvalid(INVALID_INVITATION)
+        raise LinkInvalid(str(INVALID_INVITATION))
 
 
 def accept_invitation(invitation: HostInvitation, name: str) -> Person:
@@ -136,7 +138,7 @@ def accept_invitation(invitation: HostInvitation, name: str) -> Person:
     person, event, inviter = invitation.person, invitation.event, invitation.invited_by
     if not person.name:
         if not name:
-            raise InvalidInput("name", "Enter your name: hosts are shown on the gathering's page.")
+            raise InvalidInput("name", gettext("Enter your name: hosts are shown on the gathering's page."))
         person.name = name
     _use_up(invitation)
     address_confirmed(person)
@@ -160,9 +162,13 @@ def _tell_inviter(invitation: HostInvitation, inviter: Person | None, accepted: 
     if inviter is None or inviter.is_deleted:
         return
     event, who = invitation.event, invitation.person.name or invitation.person.email
+    if accepted:
+        subject = lazy_gettext("%(who)s accepted: %(title)s", who=who, title=event.title)
+    else:
+        subject = lazy_gettext("%(who)s declined: %(title)s", who=who, title=event.title)
     queue_mail(
         inviter.email,
-        f"{who} {'accepted' if accepted else 'declined'}: {event.title}",
+        subject,
         "host_invitation_answered",
         invitation=invitation,
         event=event,
@@ -181,7 +187,7 @@ def remove_answer(event: Event, rsvp: Rsvp, host: Person, reason: str = "") -> l
     promoted. A gathering that is not live emails nobody (its places fill on restore)."""
     _require_host(host, event)
     if rsvp.event_id != event.id:
-        raise NotAllowed("That answer is not for this gathering.")
+        raise NotAllowed(gettext("That answer is not for this gathering."))
     live = event.status is EventStatus.PUBLISHED
     if live and rsvp.person is not None:
         _tell_removed(event, rsvp, reason)
@@ -197,11 +203,12 @@ def remove_answer(event: Event, rsvp: Rsvp, host: Person, reason: str = "") -> l
 def _tell_removed(event: Event, rsvp: Rsvp, reason: str) -> None:
     attachment = None
     if rsvp.status in ATTENDING:  # take it out of their calendar; no private details in it
-        text = event_calendar(event, method="CANCEL", url=event_link(event))
+        with speaking(rsvp.person.language or current_language()):  # as the email speaks
+            text = event_calendar(event, method="CANCEL", url=event_link(event))
         attachment = Attachment(f"event-{event.id}.ics", "text/calendar; method=CANCEL", text.decode())
     queue_mail(
         rsvp.person.email,
-        f"A host removed your answer: {event.title}",
+        lazy_gettext("A host removed your answer: %(title)s", title=event.title),
         "rsvp_removed",
         attachment=attachment,
         event=event,

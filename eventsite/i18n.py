@@ -14,8 +14,9 @@ from babel import Locale, UnknownLocaleError, localedata
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, LazyString, force_locale, get_locale, gettext, ngettext, pgettext
 from flask_login import current_user
+from markupsafe import escape
 
 LANGUAGE_COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -38,6 +39,27 @@ PATTERNS = {
 LANGUAGE_PATTERNS: dict[str, dict[str, str]] = {}
 
 babel = Babel()
+
+
+class LazyText(LazyString):
+    """A message translated when it is read: labels and constants made at import time, and
+    email subjects (read in the recipient's language). Unlike Flask-Babel's own lazy string,
+    a template escapes it: its values may be people's text ("Confirm your idea: %(title)s")."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    return LazyText(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> LazyText:
+    return LazyText(ngettext, singular, plural, num, **variables)
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyText:
+    return LazyText(pgettext, context, string, **variables)
 
 
 def init_app(app: Flask) -> None:

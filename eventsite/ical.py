@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 from icalendar import Calendar, vDuration
 from icalendar import Event as VEvent
 
@@ -264,13 +265,13 @@ def _zoned(timezone: str, instant: datetime) -> datetime:
 def _summary(event: Event, status: str) -> str:
     """Outlook ignores STATUS, so a cancelled event says so in its title."""
     title = _clean(event.title)
-    return f"Cancelled: {title}" if status == "CANCELLED" else title
+    return gettext("Cancelled: %(title)s", title=title) if status == "CANCELLED" else title
 
 
 def _location(event: Event, private_details: bool) -> str:
     """Where to go; the join link never goes here, and the address only if the reader may see it."""
     if event.is_online:
-        return "Online"
+        return gettext("Online")
     address = event.address if private_details or not event.address_for_attendees else ""
     parts = (event.venue_name, address, event.place.name if event.place else "")
     return ", ".join(dict.fromkeys(_clean(part).strip() for part in parts if part.strip()))
@@ -278,12 +279,16 @@ def _location(event: Event, private_details: bool) -> str:
 
 def _description(entry: FeedEntry, status: str, url: str) -> str:
     """Plain text: the note for this person, the cancellation, the host's text, the link back."""
-    event = entry.event
-    cancelled = ""
-    if status == "CANCELLED":
-        cancelled = f"This gathering is cancelled. {event.cancel_message}".strip()
+    cancelled = _cancellation(entry.event) if status == "CANCELLED" else ""
     parts = (entry.extra_description, cancelled, _host_text(entry), _private_note(entry), url)
     return "\n\n".join(_clean(part).strip() for part in parts if part.strip())
+
+
+def _cancellation(event: Event) -> str:
+    message = event.cancel_message.strip()
+    if message:
+        return gettext("This gathering is cancelled. %(message)s", message=message)
+    return gettext("This gathering is cancelled.")
 
 
 def _host_text(entry: FeedEntry) -> str:
@@ -302,12 +307,12 @@ def _private_note(entry: FeedEntry) -> str:
     """The join link for those who may see it; otherwise where to find what is held back."""
     event = entry.event
     if entry.private_details:
-        return f"Join online: {event.online_url}" if event.online_url else ""
+        return gettext("Join online: %(url)s", url=event.online_url) if event.online_url else ""
     held_back = []
     if event.address_for_attendees and event.address and not event.is_online:
-        held_back.append("The exact address is shown to people going, on the event page.")
+        held_back.append(gettext("The exact address is shown to people going, on the event page."))
     if event.online_url:
-        held_back.append("The link to join is shown to people going, on the event page.")
+        held_back.append(gettext("The link to join is shown to people going, on the event page."))
     return "\n".join(held_back)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from eventsite import hosting
@@ -23,13 +24,14 @@ from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.events import resolve_times
 from eventsite.extensions import db
 from eventsite.forms.base import ONLINE
+from eventsite.i18n import lazy_gettext
 from eventsite.ideas import OPEN, is_author, touch
 from eventsite.invitations import invite_waiting_people
 from eventsite.models import Event, EventStatus, Idea, IdeaSupport, Person, PollChoice, PollOption, PollVote
 
 MAX_OPTIONS = 10
-NO_DATES = "No dates have been offered yet, so there is nothing to mark."
-NOT_OPEN = "This idea is not open, so its poll cannot change."
+NO_DATES = lazy_gettext("No dates have been offered yet, so there is nothing to mark.")
+NOT_OPEN = lazy_gettext("This idea is not open, so its poll cannot change.")
 
 
 @dataclass
@@ -95,9 +97,11 @@ def can_make_it_happen(person, idea: Idea) -> bool:
 
 def _require_offerer(person, idea: Idea) -> None:
     if idea.status is not OPEN:
-        raise NotAllowed(NOT_OPEN)
+        raise NotAllowed(str(NOT_OPEN))
     if not can_offer_dates(person, idea):
-        raise NotAllowed("Only the person who posted this idea, or someone who offered to host it, can offer dates.")
+        raise NotAllowed(
+            gettext("Only the person who posted this idea, or someone who offered to host it, can offer dates.")
+        )
 
 
 # -- offering dates --------------------------------------------------------------------------
@@ -116,10 +120,17 @@ def offer_date(
     starts_at, ends_at = resolve_times(starts_local, ends_local, timezone, utcnow())
     count = db.session.scalar(select(func.count()).where(PollOption.idea_id == idea.id))
     if count >= MAX_OPTIONS:
-        raise InvalidInput("date", f"A poll can offer at most {MAX_OPTIONS} dates. Remove one to add another.")
+        raise InvalidInput(
+            "date",
+            ngettext(
+                "A poll can offer at most %(num)d date. Remove one to add another.",
+                "A poll can offer at most %(num)d dates. Remove one to add another.",
+                MAX_OPTIONS,
+            ),
+        )
     same = select(PollOption.id).where(PollOption.idea_id == idea.id, PollOption.starts_at == starts_at)
     if db.session.scalar(same) is not None:
-        raise InvalidInput("date", "That date and time is already offered.")
+        raise InvalidInput("date", gettext("That date and time is already offered."))
     option = PollOption(
         idea_id=idea.id, starts_at=starts_at, ends_at=ends_at, timezone=timezone, created_by_id=person.id
     )
@@ -144,15 +155,15 @@ def mark_dates(idea: Idea, person, marks: dict[int, PollChoice]) -> int:
     """A signed-in person marks some of the poll's dates (marks already given change);
     options not in this idea's poll are ignored. Returns how many marks were saved."""
     if not _signed_in(person):
-        raise NotAllowed("Sign in with your email to mark dates.")
+        raise NotAllowed(gettext("Sign in with your email to mark dates."))
     if idea.status is not OPEN:
-        raise NotAllowed(NOT_OPEN)
+        raise NotAllowed(str(NOT_OPEN))
     options = {option.id for option in options_of(idea)}
     if not options:
-        raise InvalidInput("marks", NO_DATES)
+        raise InvalidInput("marks", str(NO_DATES))
     wanted = {option_id: choice for option_id, choice in marks.items() if option_id in options}
     if not wanted:
-        raise InvalidInput("marks", "Mark at least one date: yes, if need be, or no.")
+        raise InvalidInput("marks", gettext("Mark at least one date: yes, if need be, or no."))
     existing = select(PollVote).where(PollVote.person_id == person.id, PollVote.option_id.in_(wanted))
     votes = {vote.option_id: vote for vote in db.session.scalars(existing)}
     now = utcnow()
@@ -248,7 +259,7 @@ def make_it_happen(idea: Idea, event: Event, person: Person) -> tuple[int, int]:
     hosts who offered as co-hosts, and (once it is live) everyone who said "I'd come".
     Returns how many co-hosts were invited, and how many who'd come (0 while it waits for a steward)."""
     if not can_make_it_happen(person, idea):
-        raise NotAllowed("Only someone who offered to host this idea can make it happen.")
+        raise NotAllowed(gettext("Only someone who offered to host this idea can make it happen."))
     event.idea_id = idea.id
     cohosts = other_hosts(idea, person)
     for someone in cohosts:

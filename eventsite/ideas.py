@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import LazyString, gettext, ngettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +20,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, LinkInvalid, NotAllowed
 from eventsite.events import proposer_problems
 from eventsite.extensions import db
+from eventsite.i18n import lazy_gettext, lazy_ngettext
 from eventsite.listing import MAX_PAGE, EventFilters, Page
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import EventKind, Idea, IdeaStatus, IdeaSupport, OutboxMail, PendingSupport, Person, Place, Tag
@@ -27,10 +29,13 @@ from eventsite.people import address_confirmed, find_or_create_person
 from eventsite.text import parse_tags, render_markdown, summary_text
 
 TITLE_MAX = 120
+TITLE_TOO_LONG = lazy_ngettext(
+    "Keep the title to %(num)d character or fewer.", "Keep the title to %(num)d characters or fewer.", TITLE_MAX
+)
 MAX_TAGS = 10
 SUPPORT_CONFIRM = "idea-support-confirm"  # the category of "confirm your support" emails, limited per address
-SUPPORT_NEEDED = "Choose “I'd come”, “I could host”, or both."
-_GONE = "This link has already been used or has expired. Open the idea and try again."
+SUPPORT_NEEDED = lazy_gettext("Choose “I'd come”, “I could host”, or both.")
+_GONE = lazy_gettext("This link has already been used or has expired. Open the idea and try again.")
 OPEN, HELD, HIDDEN, CLOSED, UNCONFIRMED = (IdeaStatus.OPEN, IdeaStatus.HELD, IdeaStatus.HIDDEN,
                                            IdeaStatus.CLOSED, IdeaStatus.UNCONFIRMED)  # fmt: skip
 PUBLIC = (OPEN, CLOSED)
@@ -79,7 +84,7 @@ def change_status(idea: Idea, action: str) -> IdeaStatus:
     before = idea.status
     allowed = TRANSITIONS[action]
     if before not in allowed:
-        raise InvalidInput("status", "That cannot be done to this idea now.")
+        raise InvalidInput("status", gettext("That cannot be done to this idea now."))
     idea.status = allowed[before]
     if action == "restore" and idea.closed_at is not None:
         idea.status = CLOSED
@@ -98,11 +103,13 @@ def idea_problems(details: IdeaDetails) -> list[InvalidInput]:
     """Everything wrong with an idea, each for its field (the form shows them all at once)."""
     problems = []
     if not details.title.strip():
-        problems.append(InvalidInput("title", "Give your idea a title."))
+        problems.append(InvalidInput("title", gettext("Give your idea a title.")))
     elif len(details.title) > TITLE_MAX:
-        problems.append(InvalidInput("title", f"Keep the title to {TITLE_MAX} characters or fewer."))
+        problems.append(InvalidInput("title", str(TITLE_TOO_LONG)))
     if len(details.tags) > MAX_TAGS:
-        problems.append(InvalidInput("tags", f"Use at most {MAX_TAGS} tags."))
+        problems.append(
+            InvalidInput("tags", ngettext("Use at most %(num)d tag.", "Use at most %(num)d tags.", MAX_TAGS))
+        )
     return problems
 
 
@@ -157,15 +164,18 @@ def post_idea_as_guest(details: IdeaDetails, email: str, name: str) -> Idea:
     idea.confirm_token_hash = _hash(secret)
     idea.confirm_expires_at = utcnow() + timedelta(seconds=current_app.config["EMAIL_LINK_MAX_AGE"])
     db.session.flush()
-    queue_mail(idea.pending_email, f"Confirm your idea: {idea.title}", "idea_confirm", idea=idea,
-               name=idea.pending_name, link=external_url("ideas.confirm_page", token=secret))  # fmt: skip
+    subject = lazy_gettext("Confirm your idea: %(title)s", title=idea.title)
+    queue_mail(idea.pending_email, subject, "idea_confirm", idea=idea, name=idea.pending_name,
+               link=external_url("ideas.confirm_page", token=secret))  # fmt: skip
     return idea
 
 
 def _open_or_hold(idea: Idea, person: Person) -> None:
     if needs_review(person, current_app.config["MODERATION"]):
         change_status(idea, "hold")
-        tell_stewards(idea, "An idea waiting for a steward", "idea_steward_review")
+        tell_stewards(
+            idea, lazy_gettext("An idea waiting for a steward: %(title)s", title=idea.title), "idea_steward_review"
+        )
     else:
         change_status(idea, "open")
 
@@ -236,7 +246,7 @@ def _support_row(idea: Idea, person: Person) -> IdeaSupport | None:
 
 def _require_open(idea: Idea) -> None:
     if idea.status is not OPEN:
-        raise NotAllowed("This idea is not open for support.")
+        raise NotAllowed(gettext("This idea is not open for support."))
 
 
 def set_support(
@@ -291,10 +301,12 @@ def ask_to_confirm_support(
     The same work happens whoever the address belongs to: nobody is looked up."""
     _require_open(idea)
     if not (would_come or could_host):
-        raise InvalidInput("support", SUPPORT_NEEDED)
+        raise InvalidInput("support", str(SUPPORT_NEEDED))
     email = email.strip().lower()
     if not email:
-        raise InvalidInput("email", "Enter your email address, so we can send you the link that makes it count.")
+        raise InvalidInput(
+            "email", gettext("Enter your email address, so we can send you the link that makes it count.")
+        )
     if _support_mails_this_hour(email) >= current_app.config["ANSWER_MAILS_PER_ADDRESS"]:
         return
     db.session.execute(delete(PendingSupport).where(PendingSupport.idea_id == idea.id, PendingSupport.email == email))
@@ -305,9 +317,9 @@ def ask_to_confirm_support(
     db.session.add(pending)
     db.session.flush()
     token = f"{idea.id}.{secret}"
-    queue_mail(email, f"Confirm your support: {idea.title}", "idea_support_confirm", category=SUPPORT_CONFIRM,
-               idea=idea, pending=pending, link=external_url("ideas.support_page", token=token),
-               idea_url=idea_link(idea))  # fmt: skip
+    subject = lazy_gettext("Confirm your support: %(title)s", title=idea.title)
+    queue_mail(email, subject, "idea_support_confirm", category=SUPPORT_CONFIRM, idea=idea, pending=pending,
+               link=external_url("ideas.support_page", token=token), idea_url=idea_link(idea))  # fmt: skip
 
 
 def _support_mails_this_hour(email: str) -> int:
@@ -378,7 +390,7 @@ def hosts_offering(idea: Idea) -> list[str]:
         .order_by(IdeaSupport.created_at, IdeaSupport.id)
     )
     return [
-        support.person.display_name if support.show_name and support.person.display_name else "someone"
+        support.person.display_name if support.show_name and support.person.display_name else gettext("someone")
         for support in db.session.scalars(query)
     ]
 
@@ -389,7 +401,7 @@ def hosts_offering(idea: Idea) -> list[str]:
 def close_idea(idea: Idea, person) -> None:
     """Its author closes an idea: it stays reachable, off the board, and takes no more support."""
     if not is_author(person, idea):
-        raise NotAllowed("Only the person who posted this idea can close it.")
+        raise NotAllowed(gettext("Only the person who posted this idea can close it."))
     change_status(idea, "close")
     idea.closed_at = utcnow()
     touch(idea)
@@ -397,7 +409,7 @@ def close_idea(idea: Idea, person) -> None:
 
 def _require_steward(person) -> None:
     if not getattr(person, "is_steward", False):
-        raise NotAllowed("Only stewards can do that.")
+        raise NotAllowed(gettext("Only stewards can do that."))
 
 
 def steward_act(idea: Idea, steward, action: str) -> None:
@@ -408,8 +420,8 @@ def steward_act(idea: Idea, steward, action: str) -> None:
     before = change_status(idea, action)
     touch(idea)
     if action == "approve" and before is HELD and idea.created_by is not None:
-        queue_mail(idea.created_by.email, f"Your idea is on the board: {idea.title}", "idea_published",
-                   idea=idea, link=idea_link(idea))  # fmt: skip
+        subject = lazy_gettext("Your idea is on the board: %(title)s", title=idea.title)
+        queue_mail(idea.created_by.email, subject, "idea_published", idea=idea, link=idea_link(idea))
 
 
 def report_idea(idea: Idea, reason: str) -> None:
@@ -417,17 +429,20 @@ def report_idea(idea: Idea, reason: str) -> None:
     have no stored reports); a steward hides it from its page or the queue."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("reason", "Say briefly what is wrong, so a steward can look.")
-    tell_stewards(idea, "An idea was reported", "idea_steward_report", reason=reason)
+        raise InvalidInput("reason", gettext("Say briefly what is wrong, so a steward can look."))
+    tell_stewards(
+        idea, lazy_gettext("An idea was reported: %(title)s", title=idea.title), "idea_steward_report", reason=reason
+    )
 
 
-def tell_stewards(idea: Idea, subject: str, template: str, **context) -> None:
-    """Email every steward (if STEWARD_ALERTS) enough to act without opening the idea."""
+def tell_stewards(idea: Idea, subject: LazyString, template: str, **context) -> None:
+    """Email every steward (if STEWARD_ALERTS) enough to act without opening the idea; ``subject``
+    is a lazy_gettext string, so each steward reads it in their own language."""
     if not current_app.config["STEWARD_ALERTS"]:
         return
     author = idea.created_by.email if idea.created_by else idea.pending_email
     for steward in db.session.scalars(select(Person).where(Person.is_steward)):
-        queue_mail(steward.email, f"{subject}: {idea.title}", template, idea=idea, author=author,
+        queue_mail(steward.email, subject, template, idea=idea, author=author,
                    link=idea_link(idea), queue_link=external_url("stewards.queue"), **context)  # fmt: skip
 
 

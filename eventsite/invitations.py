@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
+from eventsite.i18n import lazy_gettext
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import AgainRequest, Event, EventStatus, IdeaSupport, Person, Rsvp
 from eventsite.rsvps import find_rsvp
@@ -52,14 +53,15 @@ def invited_person(token: str) -> Person | None:
 
 
 def waiting_for(event: Event) -> tuple[list[Person], str]:
-    """Who is waiting for this gathering, and why (for the email)."""
+    """Who is waiting for this gathering, and why (for the email: "idea", someone said they
+    would come if the idea happened; "again", they went last time or asked for it again)."""
     people: dict[int, Person] = {}
     reason = ""
     if event.idea_id is not None:
         query = select(IdeaSupport).where(IdeaSupport.idea_id == event.idea_id, IdeaSupport.would_come)
         for support in db.session.scalars(query.order_by(IdeaSupport.created_at)):
             people.setdefault(support.person_id, support.person)
-        reason = "You said you would come if this idea happened."
+        reason = "idea"
     if event.again_of_id is not None:
         went = select(Rsvp).where(Rsvp.event_id == event.again_of_id, Rsvp.went.is_(True))
         for rsvp in db.session.scalars(went.order_by(Rsvp.created_at)):
@@ -68,7 +70,7 @@ def waiting_for(event: Event) -> tuple[list[Person], str]:
         asked = select(AgainRequest).where(AgainRequest.event_id == event.again_of_id)
         for request in db.session.scalars(asked.order_by(AgainRequest.created_at)):
             people.setdefault(request.person_id, request.person)
-        reason = reason or "You went last time, or asked for it to run again, so you hear first."
+        reason = reason or "again"
     hosts = {host.person_id for host in event.hosts}
     return [person for person in people.values() if person.id not in hosts and not person.is_deleted], reason
 
@@ -86,7 +88,7 @@ def invite_waiting_people(event: Event) -> int:
         token = invitation_token(event, person)
         queue_mail(
             person.email,
-            f"You're invited: {event.title}",
+            lazy_gettext("You're invited: %(title)s", title=event.title),
             "invitation",
             person=person,
             event=event,

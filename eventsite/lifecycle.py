@@ -7,6 +7,7 @@ acts. Once a steward lets it out, a cancelled gathering is public as cancelled.
 
 from eventsite.database import utcnow
 from eventsite.errors import InvalidInput
+from eventsite.i18n import lazy_gettext
 from eventsite.models import Event, EventStatus
 
 UNCONFIRMED, HELD, PUBLISHED, HIDDEN, CANCELLED = (
@@ -29,12 +30,12 @@ TRANSITIONS: dict[str, dict[EventStatus, EventStatus | str]] = {
     "cancel": {PUBLISHED: CANCELLED, UNCONFIRMED: KEEP, HELD: KEEP, HIDDEN: KEEP},
 }
 REFUSALS = {
-    "hold": "This gathering has already been confirmed.",
-    "publish": "This gathering has already been confirmed.",
-    "approve": "Only held or reported gatherings can be approved.",
-    "hide": "This gathering is not confirmed yet, so there is nothing to hide.",
-    "restore": "Only hidden gatherings can be restored.",
-    "cancel": "This gathering is already cancelled.",
+    "hold": lazy_gettext("This gathering has already been confirmed."),
+    "publish": lazy_gettext("This gathering has already been confirmed."),
+    "approve": lazy_gettext("Only held or reported gatherings can be approved."),
+    "hide": lazy_gettext("This gathering is not confirmed yet, so there is nothing to hide."),
+    "restore": lazy_gettext("Only hidden gatherings can be restored."),
+    "cancel": lazy_gettext("This gathering is already cancelled."),
 }
 
 

@@ -9,6 +9,7 @@ MODERATION setting:
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
@@ -18,6 +19,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, NotAllowed
 from eventsite.extensions import db
 from eventsite.history import record_change, touch
+from eventsite.i18n import lazy_gettext
 from eventsite.invitations import invite_waiting_people
 from eventsite.lifecycle import change_status
 from eventsite.mail import external_url, queue_mail
@@ -52,7 +54,7 @@ def waits_for_steward(person: Person) -> bool:
 def publish_or_hold(event: Event, proposer: Person, mode: str) -> None:
     if needs_review(proposer, mode):
         change_status(event, "hold")
-        tell_stewards(event, "Waiting for a steward", "steward_review")
+        tell_stewards(event, lazy_gettext("Waiting for a steward: %(title)s", title=event.title), "steward_review")
     else:
         change_status(event, "publish")
         event.updated_at = utcnow()
@@ -60,14 +62,16 @@ def publish_or_hold(event: Event, proposer: Person, mode: str) -> None:
 
 
 def tell_stewards(event: Event, subject: str, template: str, **context) -> None:
-    """Email every steward (if STEWARD_ALERTS) enough to act without opening the gathering."""
+    """Email every steward (if STEWARD_ALERTS) enough to act without opening the gathering;
+    ``subject`` is a lazy_gettext string, written in each steward's language."""
     if not current_app.config["STEWARD_ALERTS"]:
         return
     for steward in db.session.scalars(select(Person).where(Person.is_steward)):
         queue_mail(
             steward.email,
-            f"{subject}: {event.title}",
+            subject,
             template,
+            language=steward.language,
             event=event,
             summary=event.summary or summary_text(event.description),
             proposer=event.created_by.email,
@@ -78,17 +82,17 @@ def tell_stewards(event: Event, subject: str, template: str, **context) -> None:
 
 def _require_steward(person) -> None:
     if not getattr(person, "is_steward", False):
-        raise NotAllowed("Only stewards can do that.")
+        raise NotAllowed(gettext("Only stewards can do that."))
 
 
 def report_event(event: Event, reporter: Person | None, reason: str) -> Report:
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("reason", "Say briefly what is wrong, so a steward can look.")
+        raise InvalidInput("reason", gettext("Say briefly what is wrong, so a steward can look."))
     report = Report(event=event, reporter_id=reporter.id if reporter else None, reason=reason)
     db.session.add(report)
     db.session.flush()
-    tell_stewards(event, "Reported", "steward_report", reason=reason)
+    tell_stewards(event, lazy_gettext("Reported: %(title)s", title=event.title), "steward_report", reason=reason)
     return report
 
 
@@ -111,7 +115,7 @@ def approve(event: Event, steward: Person) -> None:
     _resolve_reports(event, steward)
     record_change(event, steward, "approved by a steward")
     if was_held and not event.is_cancelled:  # a gathering its hosts cancelled meanwhile is not "live"
-        _tell_hosts(event, "Your gathering is live", "event_published")
+        _tell_hosts(event, lazy_gettext("Your gathering is live: %(title)s", title=event.title), "event_published")
         if event.again_of_id is not None and event.public_from is not None:  # the head start runs from now
             event.public_from = utcnow() + timedelta(hours=current_app.config["INVITE_FIRST_HOURS"])
         invite_waiting_people(event)
@@ -144,8 +148,9 @@ def _tell_hosts(event: Event, subject: str, template: str) -> None:
     for host in event.hosts:
         queue_mail(
             host.person.email,
-            f"{subject}: {event.title}",
+            subject,
             template,
+            language=host.person.language,
             event=event,
             link=external_url("events.show", event_id=event.id, slug=event.slug),
         )
@@ -195,7 +200,7 @@ def add_place(steward: Person, name: str) -> Place:
     slug = slugify(name, max_length=80)
     taken = select(Place).where((func.lower(Place.name) == name.lower()) | (Place.slug == slug))
     if db.session.scalar(taken) is not None:
-        raise InvalidInput("name", f"There is already a place called {name}.")
+        raise InvalidInput("name", gettext("There is already a place called %(name)s.", name=name))
     place = Place(name=name, slug=slug)
     db.session.add(place)
     db.session.flush()

@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import LazyString, gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from eventsite.database import utcnow
 from eventsite.errors import LinkInvalid
 from eventsite.extensions import db
-from eventsite.i18n import current_language
+from eventsite.i18n import current_language, lazy_gettext
 from eventsite.mail import external_url, queue_mail
 from eventsite.models import EmailLink, Event, LinkPurpose, Person
 
@@ -37,7 +38,7 @@ def find_person(email: str) -> Person | None:
 
 def host_name(person: Person) -> str:
     """How a host is shown: the name they gave, or "a host" (never their address)."""
-    return person.display_name or "a host"
+    return person.display_name or gettext("a host")
 
 
 def find_or_create_person(email: str, name: str = "") -> Person:
@@ -112,14 +113,14 @@ def issue_link(
 def mail_link(
     person: Person,
     purpose: LinkPurpose,
-    subject: str,
+    subject: LazyString,
     template: str,
     event: Event | None = None,
     next_url: str = "",
     typed_name: str = "",
     **context,
 ) -> None:
-    """Issue a one-time link and queue the email that carries it."""
+    """Issue a one-time link and queue the email that carries it (``subject``: a lazy_gettext string)."""
     token = issue_link(person, purpose, event=event, next_url=next_url, typed_name=typed_name)
     link = external_url("auth.redeem_link", token=token)
     queue_mail(person.email, subject, template, person=person, event=event, link=link, **context)
@@ -127,7 +128,7 @@ def mail_link(
 
 def send_sign_in_link(email: str, next_url: str = "") -> Person:
     person = find_or_create_person(email)
-    subject = f"Your sign-in link for {current_app.config['SITE_NAME']}"
+    subject = lazy_gettext("Your sign-in link for %(site_name)s", site_name=current_app.config["SITE_NAME"])
     mail_link(person, LinkPurpose.SIGN_IN, subject, "sign_in", next_url=next_url)
     return person
 
@@ -138,11 +139,11 @@ def find_link(token: str) -> EmailLink:
     token_hash = _hash(secret)
     link = db.session.scalar(select(EmailLink).where(EmailLink.token_hash == token_hash))
     if link is None or not hmac.compare_digest(link.token_hash, token_hash):
-        raise LinkInvalid("This link is not valid. Links work once and expire after a day.") from None
+        raise LinkInvalid(gettext("This link is not valid. Links work once and expire after a day.")) from None
     if link.used_at is not None:
-        raise LinkInvalid("This link has already been used. Ask for a new one below.")
+        raise LinkInvalid(gettext("This link has already been used. Ask for a new one below."))
     if link.expires_at <= utcnow():
-        raise LinkInvalid("This link has expired. Ask for a new one below.")
+        raise LinkInvalid(gettext("This link has expired. Ask for a new one below."))
     return link
 
 
@@ -151,12 +152,12 @@ def _read_token(token: str) -> tuple[str, str]:
     try:
         payload = _serializer().loads(token, max_age=current_app.config["EMAIL_LINK_MAX_AGE"])
     except BadSignature:
-        raise LinkInvalid("This link is not valid. Links work once and expire after a day.") from None
+        raise LinkInvalid(gettext("This link is not valid. Links work once and expire after a day.")) from None
     if isinstance(payload, str):
         return payload, ""
     if isinstance(payload, list) and len(payload) == 2 and all(isinstance(part, str) for part in payload):
         return payload[0], payload[1]
-    raise LinkInvalid("This link is not valid.")
+    raise LinkInvalid(gettext("This link is not valid."))
 
 
 def name_in_link(token: str) -> str:
@@ -173,7 +174,7 @@ def redeem_link(token: str) -> EmailLink:
         update(EmailLink).where(EmailLink.id == link.id, EmailLink.used_at.is_(None)).values(used_at=now)
     )
     if used.rowcount != 1:
-        raise LinkInvalid("This link has already been used. Ask for a new one below.")
+        raise LinkInvalid(gettext("This link has already been used. Ask for a new one below."))
     if link.purpose is LinkPurpose.SIGN_IN:
         _use_up_sign_in_links(link.person, now)
     address_confirmed(link.person, now)

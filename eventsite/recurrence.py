@@ -20,15 +20,84 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+from flask_babel import gettext, ngettext
 
 from eventsite.errors import InvalidInput
-from eventsite.times import NonexistentLocalTime, local_to_utc
+from eventsite.i18n import lazy_gettext
+from eventsite.times import NonexistentLocalTime, local_to_utc, written
 
 MAX_SESSIONS = 200  # sessions one rule may make: four years of a weekly series
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # iCalendar's names
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-MISSING_DATE_RULE = "In a month without that date (the 31st in April, say), the session is on the month's last day."
+# A weekday as "Every week on …" says it, Monday first (a language may need its own
+# preposition or case: Polish "w czwartek", "we wtorek").
+ON_DAYS = (
+    lazy_gettext("on Monday"),
+    lazy_gettext("on Tuesday"),
+    lazy_gettext("on Wednesday"),
+    lazy_gettext("on Thursday"),
+    lazy_gettext("on Friday"),
+    lazy_gettext("on Saturday"),
+    lazy_gettext("on Sunday"),
+)
+# Each week of the month with each weekday, as in "Every month on the first Thursday": whole
+# phrases, as the ordinal agrees with the weekday in some languages (Polish "pierwszą środę").
+NTH_DAYS = {
+    1: (
+        lazy_gettext("first Monday"),
+        lazy_gettext("first Tuesday"),
+        lazy_gettext("first Wednesday"),
+        lazy_gettext("first Thursday"),
+        lazy_gettext("first Friday"),
+        lazy_gettext("first Saturday"),
+        lazy_gettext("first Sunday"),
+    ),
+    2: (
+        lazy_gettext("second Monday"),
+        lazy_gettext("second Tuesday"),
+        lazy_gettext("second Wednesday"),
+        lazy_gettext("second Thursday"),
+        lazy_gettext("second Friday"),
+        lazy_gettext("second Saturday"),
+        lazy_gettext("second Sunday"),
+    ),
+    3: (
+        lazy_gettext("third Monday"),
+        lazy_gettext("third Tuesday"),
+        lazy_gettext("third Wednesday"),
+        lazy_gettext("third Thursday"),
+        lazy_gettext("third Friday"),
+        lazy_gettext("third Saturday"),
+        lazy_gettext("third Sunday"),
+    ),
+    4: (
+        lazy_gettext("fourth Monday"),
+        lazy_gettext("fourth Tuesday"),
+        lazy_gettext("fourth Wednesday"),
+        lazy_gettext("fourth Thursday"),
+        lazy_gettext("fourth Friday"),
+        lazy_gettext("fourth Saturday"),
+        lazy_gettext("fourth Sunday"),
+    ),
+    -1: (
+        lazy_gettext("last Monday"),
+        lazy_gettext("last Tuesday"),
+        lazy_gettext("last Wednesday"),
+        lazy_gettext("last Thursday"),
+        lazy_gettext("last Friday"),
+        lazy_gettext("last Saturday"),
+        lazy_gettext("last Sunday"),
+    ),
+}
+# A day of the month as an ordinal, by English's suffix ("22nd"); a language may write "22.".
+ORDINAL_DAYS = {
+    "st": lazy_gettext("%(day)dst"),
+    "nd": lazy_gettext("%(day)dnd"),
+    "rd": lazy_gettext("%(day)drd"),
+    "th": lazy_gettext("%(day)dth"),
+}
+MISSING_DATE_RULE = lazy_gettext(
+    "In a month without that date (the 31st in April, say), the session is on the month's last day."
+)
 
 
 class Repeats(enum.Enum):
@@ -50,33 +119,35 @@ class RepeatRule:
     def check(self, first: date) -> None:
         """Refuse a rule that cannot be kept, each with the field to mend."""
         if self.until is not None and self.count is not None:
-            raise InvalidInput("until", "Give an end date or a number of sessions, not both.")
+            raise InvalidInput("until", gettext("Give an end date or a number of sessions, not both."))
         if self.until is not None and self.until < first:
-            raise InvalidInput("until", "The series cannot end before its first session.")
+            raise InvalidInput("until", gettext("The series cannot end before its first session."))
         if self.count is not None and not 1 <= self.count <= MAX_SESSIONS:
-            raise InvalidInput("count", f"A series can have from 1 to {MAX_SESSIONS} sessions.")
+            raise InvalidInput("count", gettext("A series can have from 1 to %(num)d sessions.", num=MAX_SESSIONS))
         if self.repeats is Repeats.MONTHLY_ON_WEEKDAY and self.week_of_month not in weeks_of_month(first):
-            offered = " or the ".join(
-                f"{ORDINALS[week]} {DAY_NAMES[first.weekday()]}" for week in weeks_of_month(first)
-            )
-            raise InvalidInput("week_of_month", f"The first session is on the {offered} of its month: choose that.")
+            raise InvalidInput("week_of_month", _weeks_offered(first))
         if self.until is not None and len(self._dates(first, self.until)) > MAX_SESSIONS:
-            raise InvalidInput("until", f"That makes more than {MAX_SESSIONS} sessions: choose an earlier end.")
+            message = gettext("That makes more than %(num)d sessions: choose an earlier end.", num=MAX_SESSIONS)
+            raise InvalidInput("until", message)
 
     def describe(self, first: date) -> str:
         """The rule in words: "Every week on Thursday, 10 sessions"."""
-        day = DAY_NAMES[first.weekday()]
-        words = {
-            Repeats.WEEKLY: f"Every week on {day}",
-            Repeats.FORTNIGHTLY: f"Every two weeks on {day}",
-            Repeats.MONTHLY_ON_DATE: f"Every month on the {_nth(first.day)}",
-            Repeats.MONTHLY_ON_WEEKDAY: f"Every month on the {ORDINALS.get(self.week_of_month, '?')} {day}",
-        }[self.repeats]
+        words = self._how_often(first)
         if self.count is not None:
-            return f"{words}, {self.count} session{'s' if self.count != 1 else ''}"
+            return ngettext("%(rule)s, %(num)d session", "%(rule)s, %(num)d sessions", self.count, rule=words)
         if self.until is not None:
-            return f"{words}, until {self.until.day} {self.until:%B %Y}"
+            return gettext("%(rule)s, until %(date)s", rule=words, date=written(self.until, "date"))
         return words
+
+    def _how_often(self, first: date) -> str:
+        weekday = first.weekday()
+        if self.repeats is Repeats.WEEKLY:
+            return gettext("Every week %(on_day)s", on_day=ON_DAYS[weekday])
+        if self.repeats is Repeats.FORTNIGHTLY:
+            return gettext("Every two weeks %(on_day)s", on_day=ON_DAYS[weekday])
+        if self.repeats is Repeats.MONTHLY_ON_DATE:
+            return gettext("Every month on the %(nth)s", nth=_nth(first.day))
+        return gettext("Every month on the %(nth_day)s", nth_day=NTH_DAYS[self.week_of_month][weekday])
 
     def to_rrule(self, first: date) -> str:
         """The rule as an iCalendar RRULE value (without DTSTART), for storing."""
@@ -141,9 +212,21 @@ def weeks_of_month(day: date) -> list[int]:
     return [week for week in (nth if nth <= 4 else None, -1 if last else None) if week is not None]
 
 
+def _weeks_offered(first: date) -> str:
+    """The message for a weekday rule that does not fit the first session's date."""
+    offered = [NTH_DAYS[week][first.weekday()] for week in weeks_of_month(first)]
+    if len(offered) == 1:
+        return gettext("The first session is on the %(nth_day)s of its month: choose that.", nth_day=offered[0])
+    return gettext(
+        "The first session is on the %(nth_day)s or the %(last_day)s of its month: choose that.",
+        nth_day=offered[0],
+        last_day=offered[1],
+    )
+
+
 def _nth(day: int) -> str:
     suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{suffix}"
+    return ORDINAL_DAYS[suffix] % {"day": day}
 
 
 def first_sessions(rule: RepeatRule, first: datetime, zone: ZoneInfo, shown: int = 5) -> list[datetime]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, select, update
 
 from eventsite.database import utcnow
@@ -172,11 +173,11 @@ def rsvps_close_at(event: Event) -> datetime:
 def closed_reason(event: Event, now: datetime | None = None) -> str | None:
     """Why the event takes no answers now, or None if it does."""
     if event.status is EventStatus.CANCELLED:
-        return "This gathering is cancelled."
+        return gettext("This gathering is cancelled.")
     if event.status is not EventStatus.PUBLISHED:
-        return "This gathering is not open for answers yet."
+        return gettext("This gathering is not open for answers yet.")
     if (now or utcnow()) >= rsvps_close_at(event):
-        return "Answers for this gathering have closed."
+        return gettext("Answers for this gathering have closed.")
     return None
 
 
@@ -190,12 +191,18 @@ def check_answer(event: Event, status: RsvpStatus, guests: int) -> None:
     if reason:
         raise RsvpClosed(reason)
     if status is RsvpStatus.WAITLISTED:
-        raise InvalidInput("status", "Choose going, maybe or can't go.")
+        raise InvalidInput("status", gettext("Choose going, maybe or can't go."))
     if not 0 <= guests <= event.max_guests:
         raise InvalidInput("guests", _guests_message(event))
     if status is RsvpStatus.GOING and not _could_ever_fit(event, 1 + guests):
         room = event.capacity - 1
-        raise InvalidInput("guests", f"There are {event.capacity} places in all: you can bring up to {room} guests.")
+        message = ngettext(
+            "There are %(capacity)d places in all: you can bring up to %(num)d guest.",
+            "There are %(capacity)d places in all: you can bring up to %(num)d guests.",
+            room,
+            capacity=event.capacity,
+        )
+        raise InvalidInput("guests", message)
 
 
 def answer(
@@ -221,8 +228,8 @@ def answer(
 
 def _guests_message(event: Event) -> str:
     if event.max_guests == 0:
-        return "This gathering does not take guests."
-    return f"You can bring up to {event.max_guests} guests."
+        return gettext("This gathering does not take guests.")
+    return ngettext("You can bring up to %(num)d guest.", "You can bring up to %(num)d guests.", event.max_guests)
 
 
 def _new_rsvp(event: Event, person: Person) -> Rsvp:
@@ -271,11 +278,14 @@ def _anyone_waiting(event: Event) -> bool:
 def _check_room_for_more_guests(event: Event, rsvp: Rsvp, guests: int) -> None:
     """Someone going brings more guests: only into places nobody is waiting for."""
     if _anyone_waiting(event):
-        raise InvalidInput("guests", "People are waiting for places, so you can't bring more guests now.")
+        raise InvalidInput("guests", gettext("People are waiting for places, so you can't bring more guests now."))
     others = taken_places(event) - (1 + rsvp.guests)
     if not _fits(event, others, 1 + guests):
         room = max(event.capacity - others - 1, 0)
-        raise InvalidInput("guests", f"There is room for {room} guest{'s' if room != 1 else ''} with you.")
+        message = ngettext(
+            "There is room for %(num)d guest with you.", "There is room for %(num)d guests with you.", room
+        )
+        raise InvalidInput("guests", message)
 
 
 def fill_open_seats(event: Event) -> list[Rsvp]:
@@ -357,19 +367,20 @@ def pending_for_token(token: str, event: Event | None = None) -> PendingAnswer:
     """The live pending answer behind an emailed link (``event``: its locked event)."""
     event_id, secret = pending_event_id(token), token.partition(".")[2]
     if event_id is None or not secret or len(secret) > 64:
-        raise LinkInvalid(_GONE)
+        raise _link_gone()
     token_hash = _hash(secret)
     pending = db.session.scalar(select(PendingAnswer).where(PendingAnswer.token_hash == token_hash))
     if pending is None or not hmac.compare_digest(pending.token_hash, token_hash):
-        raise LinkInvalid(_GONE)
+        raise _link_gone()
     if pending.event_id != event_id or (event is not None and pending.event_id != event.id):
-        raise LinkInvalid(_GONE)
+        raise _link_gone()
     if pending.expires_at <= utcnow():
-        raise LinkInvalid(_GONE)
+        raise _link_gone()
     return pending
 
 
-_GONE = "This link has already been used or has expired. Answer again on the gathering's page."
+def _link_gone() -> LinkInvalid:
+    return LinkInvalid(gettext("This link has already been used or has expired. Answer again on the gathering's page."))
 
 
 def take_pending(pending: PendingAnswer) -> int:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from eventsite.database import utcnow
@@ -191,7 +192,7 @@ def answer_every_session(
     its own capacity and waitlist, and those made later. Sessions that take no answers
     (cancelled, closed) or cannot take this party are passed over."""
     if status not in STANDING:
-        raise InvalidInput("answer", "Choose going or maybe for every session.")
+        raise InvalidInput("answer", gettext("Choose going or maybe for every session."))
     standing = _standing_answer(series, person) or StandingAnswer(series=series, person=person)
     standing.status, standing.guests, standing.show_name = status, guests, show_name
     db.session.add(standing)
@@ -256,9 +257,9 @@ def end_series(series: Series, person, message: str = "") -> dict[int, tuple[Per
     session is made again. Returns, for each person who had answered a cancelled
     session, that person and those sessions, so each is told once (series_mail)."""
     if not can_host(person, series):
-        raise NotAllowed("Only the hosts of this series can do that.")
+        raise NotAllowed(gettext("Only the hosts of this series can do that."))
     if series.status is SeriesStatus.ENDED:
-        raise InvalidInput("series", "This series has already ended.")
+        raise InvalidInput("series", gettext("This series has already ended."))
     series.status, series.updated_at = SeriesStatus.ENDED, utcnow()
     told: dict[int, tuple[Person, list[Event]]] = {}
     for session in coming_sessions(series):
@@ -302,9 +303,9 @@ def unanswered_for_too_long(series: Series, now: datetime | None = None) -> bool
 def renew(series: Series, person, now: datetime | None = None) -> list[Event]:
     """A host says it is still happening: it runs (again), and its sessions are made."""
     if not can_host(person, series):
-        raise NotAllowed("Only the hosts of this series can do that.")
+        raise NotAllowed(gettext("Only the hosts of this series can do that."))
     if series.status is SeriesStatus.ENDED:
-        raise InvalidInput("series", "This series has ended: propose a new one.")
+        raise InvalidInput("series", gettext("This series has ended: propose a new one."))
     series.status = SeriesStatus.ACTIVE
     series.renewed_at, series.renewal_asked_at = now or utcnow(), None
     series.updated_at = now or utcnow()

@@ -6,11 +6,13 @@ that runs on are asked now and then whether it still happens.
 """
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from eventsite.extensions import db
 from eventsite.feed_tokens import feed_token
 from eventsite.feeds import event_url
+from eventsite.i18n import current_language, lazy_gettext, lazy_ngettext, speaking
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.mail import Attachment, external_url, queue_mail
 from eventsite.models import Event, LinkPurpose, Person, Rsvp, RsvpStatus, Series
@@ -31,22 +33,29 @@ def as_answered(session: Event, status: RsvpStatus | None) -> FeedEntry:
 
 
 def sessions_file(series: Series, entries: list[FeedEntry], suffix: str = "") -> Attachment:
-    """One .ics holding these sessions (no METHOD: opening it adds or updates them by UID)."""
-    body = calendar_bytes(
-        entries, name=series.title, description=f"Sessions of {series.title}", url_for_event=event_url
-    )
+    """One .ics holding these sessions (no METHOD: opening it adds or updates them by UID),
+    in the current language (see ``for_person``)."""
+    description = gettext("Sessions of %(title)s", title=series.title)
+    body = calendar_bytes(entries, name=series.title, description=description, url_for_event=event_url)
     return Attachment(f"series-{series.id}{suffix}.ics", "text/calendar", body.decode())
+
+
+def for_person(person: Person):
+    """A block speaking the language this person's email will speak (see eventsite.mail.queue_mail)."""
+    return speaking(person.language or current_language())
 
 
 def tell_every_session(series: Series, person: Person, standing: RsvpStatus, results: list[Answer]) -> None:
     """One email for a standing answer: each session and where the person stands in it."""
     lines = [(result.rsvp, waitlist_position(result.rsvp)) for result in results]
     entries = [as_answered(result.rsvp.event, result.rsvp.status) for result in results]
+    with for_person(person):
+        attachment = sessions_file(series, entries) if entries else None
     queue_mail(
         person.email,
-        f"Every session: {series.title}",
+        lazy_gettext("Every session: %(title)s", title=series.title),
         "series_every_session",
-        attachment=sessions_file(series, entries) if entries else None,
+        attachment=attachment,
         person=person,
         series=series,
         standing=standing,
@@ -59,7 +68,7 @@ def tell_every_session(series: Series, person: Person, standing: RsvpStatus, res
 def tell_stopped_coming(series: Series, person: Person, results: list[Answer]) -> None:
     queue_mail(
         person.email,
-        f"You've stopped coming: {series.title}",
+        lazy_gettext("You've stopped coming: %(title)s", title=series.title),
         "series_stopped",
         person=person,
         series=series,
@@ -72,11 +81,13 @@ def tell_series_ended(series: Series, told: dict[int, tuple[Person, list[Event]]
     """One email to each person who had answered a session the end cancelled, with a
     calendar file that marks those sessions cancelled (same UIDs, so calendars update)."""
     for person, sessions in told.values():
+        with for_person(person):
+            attachment = sessions_file(series, [FeedEntry(session) for session in sessions], "-cancelled")
         queue_mail(
             person.email,
-            f"Series ended: {series.title}",
+            lazy_gettext("Series ended: %(title)s", title=series.title),
             "series_ended",
-            attachment=sessions_file(series, [FeedEntry(session) for session in sessions], "-cancelled"),
+            attachment=attachment,
             person=person,
             series=series,
             sessions=sessions,
@@ -90,11 +101,19 @@ def tell_series_changed(series: Series, told: dict) -> None:
     changed (old beside new), and one calendar file that updates them all (same UIDs)."""
     for person, changes in told.values():
         entries = [as_answered(session, _status_in(session, person)) for session, _lines in changes]
+        with for_person(person):
+            attachment = sessions_file(series, entries)
+        subject = lazy_ngettext(
+            "Changed: %(title)s (%(num)d session)",
+            "Changed: %(title)s (%(num)d sessions)",
+            len(changes),
+            title=series.title,
+        )
         queue_mail(
             person.email,
-            f"Changed: {series.title} ({len(changes)} session{'s' if len(changes) != 1 else ''})",
+            subject,
             "series_changed",
-            attachment=sessions_file(series, entries),
+            attachment=attachment,
             person=person,
             series=series,
             changes=changes,
@@ -114,7 +133,7 @@ def ask_still_happening(series: Series) -> None:
         mail_link(
             person,
             LinkPurpose.SIGN_IN,
-            f"Still happening? {series.title}",
+            lazy_gettext("Still happening? %(title)s", title=series.title),
             "series_still_happening",
             next_url=page,
             series=series,

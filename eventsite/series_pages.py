@@ -1,15 +1,18 @@
 """What the series page and the series feed show, in a fixed number of queries."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.feeds import Feed, event_url
+from eventsite.i18n import when
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.models import Event, EventStatus, Series
 from eventsite.recurrence import MISSING_DATE_RULE, Repeats
@@ -23,7 +26,13 @@ FEED_PAST = timedelta(days=30)
 
 def rule_in_words(series: Series) -> str:
     """ "Every month on the first Thursday, 19:00 (Europe/London)"."""
-    return f"{rule_of(series).describe(series.first_date)}, {series.local_time:%H:%M} ({series.timezone})"
+    at = datetime.combine(series.first_date, series.local_time, tzinfo=ZoneInfo(series.timezone))
+    return gettext(
+        "%(rule)s, %(time)s (%(zone)s)",
+        rule=rule_of(series).describe(series.first_date),
+        time=when(at, "time"),
+        zone=series.timezone,
+    )
 
 
 def missing_date_note(series: Series) -> str:
@@ -67,7 +76,7 @@ def series_feed(series: Series) -> Feed:
     body = calendar_bytes(
         [FeedEntry(session) for session in sessions],
         name=f"{site}: {series.title}",
-        description=f"Every session of {series.title}, on {site}",
+        description=gettext("Every session of %(title)s, on %(site)s", title=series.title, site=site),
         url_for_event=event_url,
     )
     newest = max([series.updated_at, *(session.updated_at for session in sessions)])

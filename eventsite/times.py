@@ -5,13 +5,40 @@ from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_date, format_datetime
+from flask import has_app_context
+from flask_babel import gettext
 from wtforms import SelectChoice
+
+from eventsite.i18n import PATTERNS, when
 
 REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 
 class NonexistentLocalTime(ValueError):
-    """A wall-clock time skipped by a daylight-saving change (e.g. 01:30 on the spring-forward day)."""
+    """A wall-clock time skipped by a daylight-saving change (e.g. 01:30 on the spring-forward day).
+    Its message is for the person who typed the time."""
+
+    def __init__(self, local: datetime, zone: ZoneInfo) -> None:
+        super().__init__(
+            gettext(
+                "%(time)s does not exist on %(date)s in %(zone)s: the clocks go forward then. "
+                "Choose a time an hour later.",
+                time=written(local, "time"),
+                date=written(local.date(), "date"),
+                zone=zone.key,
+            )
+        )
+
+
+def written(moment: datetime | date, style: str) -> str:
+    """``moment`` as eventsite.i18n.when writes it; in English when no app is running
+    (the rules are checked, and the tests of them run, without one)."""
+    if has_app_context():
+        return when(moment, style)
+    if isinstance(moment, datetime):
+        return format_datetime(moment, PATTERNS[style], tzinfo=moment.tzinfo, locale="en")
+    return format_date(moment, PATTERNS[style], locale="en")
 
 
 @cache
@@ -78,10 +105,7 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     choice Google Calendar makes.
     """
     if _is_gap(local, zone):
-        raise NonexistentLocalTime(
-            f"{local:%H:%M} does not exist on {local:%d %B %Y} in {zone.key}: "
-            "the clocks go forward then. Choose a time an hour later."
-        )
+        raise NonexistentLocalTime(local, zone)
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 

@@ -149,8 +149,10 @@ def app(backend, tmp_path, smtp_server, pg_schema_ready, app_settings):
     @app.before_request
     def _forget_signed_in_person():
         # The test holds one app context open, so requests share ``g``; clear
-        # Flask-Login's cache so each request (and each client) loads its own person.
+        # Flask-Login's cache so each request (and each client) loads its own person,
+        # and Flask-Babel's, so each request chooses its own language.
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
 
     with app.app_context():
         if backend == "sqlite":
@@ -164,6 +166,26 @@ def app(backend, tmp_path, smtp_server, pg_schema_ready, app_settings):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pseudo_translations(tmp_path_factory):
+    """The pseudo-locales (tests/pseudo.py), built once from the source."""
+    from tests.pseudo import build
+
+    return build(tmp_path_factory.mktemp("pseudo-locales"))
+
+
+@pytest.fixture
+def pseudo_settings(pseudo_translations) -> dict:
+    """App settings offering the pseudo-locales beside the real languages: a module's
+    ``app_settings`` fixture returns these."""
+    from tests.pseudo import PSEUDO_LOCALES
+
+    return {
+        "LANGUAGES": [*Config.LANGUAGES, *PSEUDO_LOCALES],
+        "BABEL_TRANSLATION_DIRECTORIES": f"translations;{pseudo_translations}",
+    }
 
 
 @pytest.fixture

@@ -440,7 +440,8 @@ def test_every_form_carries_a_csrf_token_and_every_post_needs_one(app, mailbox, 
     app.config["WTF_CSRF_ENABLED"] = True
     pages = ["/brew", confirm, manage, pair["ada_link"]]
     forms = [form for path in pages for form in POST_FORM.findall(client.get(path).text)]
-    assert len(forms) == 7  # the sign-up; confirm; snooze and leave; the three slots
+    # the sign-up; confirm; snooze and leave; the three slots; and each page's language switcher
+    assert len(forms) == 7 + len(pages)
     for form in forms:
         assert 'name="csrf_token"' in form, form
     posts = [

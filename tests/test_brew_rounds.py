@@ -399,7 +399,7 @@ def test_the_agreed_meeting_is_only_in_its_own_peoples_personal_feeds(app):
         assert b"CLASS:PRIVATE" in body
     for person in (*(m.person for m in other_people), outsider):
         assert b"brew-" not in personal_feed(person).body
-    shared = shared_feed(EventFilters(), "Everything").body
+    shared = shared_feed(EventFilters(), "Everything", "en_GB").body
     assert b"A public walk" in shared
     assert b"brew-" not in shared
     assert b"Brew with" not in shared

@@ -362,7 +362,7 @@ def test_marking_a_poll_with_no_dates_is_refused_with_a_message(app, client, aut
     auth.sign_in(host.email)
     response = client.post(f"/ideas/{idea.id}/poll/marks", data={"marks-option_1": "yes"})
     assert response.status_code == 422
-    assert poll.NO_DATES in response.text
+    assert str(poll.NO_DATES) in response.text
 
 
 @pytest.mark.parametrize("value", ["maybe", "<script>alert(1)</script>", "yes\x00", "1" * 5000])

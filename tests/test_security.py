@@ -328,3 +328,10 @@ def test_demo_data_stores_rendered_descriptions(app):
     assert len(events) > 5
     assert all(event.description_html == str(render_markdown(event.description)) for event in events)
     assert all(event.summary == summary_text(event.description) for event in events)
+
+
+def test_check_deploy_refuses_letting_imports_reach_private_addresses():
+    problems = deploy_problems({**SAFE, "IMPORT_ALLOW_PRIVATE": ["127.0.0.1:8000"]})
+    assert [problem.setting for problem in problems] == ["IMPORT_ALLOW_PRIVATE"]
+    assert problems[0].is_failure
+    assert "tests only" in problems[0].message

@@ -3,6 +3,7 @@
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
@@ -10,6 +11,7 @@ from eventsite.brew import ABOUT_MAX, ORGANISATION_MAX, SignUp, sign_up_problems
 from eventsite.events import proposer_problems
 from eventsite.forms.base import BaseForm, choices, tag_list
 from eventsite.forms.ideas import EMAIL_MESSAGE
+from eventsite.i18n import lazy_gettext, lazy_ngettext
 from eventsite.models import BrewFrequency, BrewMode, BrewSector, Person
 from eventsite.text import parse_tags
 
@@ -18,6 +20,11 @@ SECTORS = {sector.value: sector for sector in BrewSector}
 MODES = {mode.value: mode for mode in BrewMode}
 FREQUENCIES = {frequency.value: frequency for frequency in BrewFrequency}
 _ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
+CHOOSE_ONE = lazy_gettext("Choose one")
+
+
+def _too_long(limit: int):
+    return lazy_ngettext("Keep it to %(num)d character or fewer.", "Keep it to %(num)d characters or fewer.", limit)
 
 
 def addresses(text: str) -> list[str]:
@@ -37,50 +44,56 @@ class BrewSignUpForm(BaseForm):
     """Who you are, where and how you'd meet, and what you'd talk about. Someone not signed in
     gives a name and an email address (the emailed link confirms it)."""
 
-    name = StringField("Your name", validators=[Length(max=100)])
+    name = StringField(lazy_gettext("Your name"), validators=[Length(max=100)])
     email = EmailField(
-        "Your email",
+        lazy_gettext("Your email"),
         validators=[Optional(), Length(max=254), Email(EMAIL_MESSAGE)],
-        description="We email you a link to confirm. Nobody sees it unless you choose to share it below.",
+        description=lazy_gettext("We email you a link to confirm. Nobody sees it unless you choose to share it below."),
     )
     sector = SelectField(
-        "Where you work, or who you are",
-        choices=lambda: choices([("", "Choose one"), *((sector.value, sector.label) for sector in BrewSector)]),
+        lazy_gettext("Where you work, or who you are"),
+        choices=lambda: choices([("", CHOOSE_ONE), *((sector.value, sector.label) for sector in BrewSector)]),
         validate_choice=False,
     )
     organisation = StringField(
-        "Organisation",
-        validators=[Length(max=ORGANISATION_MAX, message=f"Keep it to {ORGANISATION_MAX} characters or fewer.")],
-        description="Optional.",
+        lazy_gettext("Organisation"),
+        validators=[Length(max=ORGANISATION_MAX, message=_too_long(ORGANISATION_MAX))],
+        description=lazy_gettext("Optional."),
     )
-    place = SelectField("Where you are", validate_choice=False)
+    place = SelectField(lazy_gettext("Where you are"), validate_choice=False)
     mode = RadioField(
-        "How you'd meet",
+        lazy_gettext("How you'd meet"),
         choices=lambda: choices((mode.value, mode.label) for mode in BrewMode),
         default=BrewMode.EITHER.value,
         validate_choice=False,
     )
     about = TextAreaField(
-        "What you'd like to learn about, or could show someone",
-        validators=[Length(max=ABOUT_MAX, message=f"Keep it to {ABOUT_MAX} characters or fewer.")],
-        description=f"Optional, up to {ABOUT_MAX} characters. The people you're paired with see it.",
+        lazy_gettext("What you'd like to learn about, or could show someone"),
+        validators=[Length(max=ABOUT_MAX, message=_too_long(ABOUT_MAX))],
+        description=lazy_ngettext(
+            "Optional, up to %(num)d character. The people you're paired with see it.",
+            "Optional, up to %(num)d characters. The people you're paired with see it.",
+            ABOUT_MAX,
+        ),
     )
     interests = StringField(
-        "Interests",
+        lazy_gettext("Interests"),
         validators=[Length(max=300), tag_list],
-        description="Optional tags, separated by commas: frailty, housing-first.",
+        description=lazy_gettext("Optional tags, separated by commas: frailty, housing-first."),
     )
     frequency = RadioField(
-        "How often",
+        lazy_gettext("How often"),
         choices=lambda: choices((frequency.value, frequency.label) for frequency in BrewFrequency),
         default=BrewFrequency.MONTHLY.value,
         validate_choice=False,
     )
-    share_email = BooleanField("Share my email address with the people I'm paired with", default=True)
+    share_email = BooleanField(lazy_gettext("Share my email address with the people I'm paired with"), default=True)
     excluded = TextAreaField(
-        "People you'd rather not be paired with",
+        lazy_gettext("People you'd rather not be paired with"),
         validators=[Length(max=5000)],
-        description="Optional: their email addresses, one a line or separated by commas. Never shown to anyone.",
+        description=lazy_gettext(
+            "Optional: their email addresses, one a line or separated by commas. Never shown to anyone."
+        ),
     )
 
     def __init__(self, *args, places=(), member: Person | None = None, **kwargs):
@@ -89,10 +102,10 @@ class BrewSignUpForm(BaseForm):
         self.places_by_id = {str(place.id): place for place in places}
         self.place.choices = choices(
             [
-                ("", "Choose one"),
+                ("", CHOOSE_ONE),
                 *((str(place.id), place.name) for place in places),
-                (TRAVEL, "Happy to travel"),
-                (ONLINE_IS_FINE, "Online is fine"),
+                (TRAVEL, gettext("Happy to travel")),
+                (ONLINE_IS_FINE, gettext("Online is fine")),
             ]
         )
         self.person = member
@@ -116,20 +129,24 @@ class BrewSignUpForm(BaseForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         checks = [
-            (self.sector, SECTORS, "Choose where you work, or who you are, from the list."),
-            (self.mode, MODES, "Choose in person, online or either."),
-            (self.frequency, FREQUENCIES, "Choose how often you'd like a brew."),
+            (self.sector, SECTORS, gettext("Choose where you work, or who you are, from the list.")),
+            (self.mode, MODES, gettext("Choose in person, online or either.")),
+            (self.frequency, FREQUENCIES, gettext("Choose how often you'd like a brew.")),
         ]
         for field, known, message in checks:
             if field.data not in known:
                 field.errors = [*field.errors, message]
                 valid = False
         if self.place.data not in (*self.places_by_id, TRAVEL, ONLINE_IS_FINE):
-            self.place.errors = [*self.place.errors, "Choose your area, “Happy to travel” or “Online is fine”."]
+            self.place.errors = [
+                *self.place.errors,
+                gettext("Choose your area, “Happy to travel” or “Online is fine”."),
+            ]
             valid = False
         bad = [address for address in addresses(self.excluded.data) if not _valid_address(address)]
         if bad:
-            self.excluded.errors = [*self.excluded.errors, f"“{bad[0][:60]}” is not an email address."]
+            message = gettext("“%(address)s” is not an email address.", address=bad[0][:60])
+            self.excluded.errors = [*self.excluded.errors, message]
             valid = False
         email = self.person.email if self.person is not None else self.email.data
         problems = proposer_problems(self.person, self.email.data, self.name.data)
@@ -153,4 +170,6 @@ class BrewSignUpForm(BaseForm):
 
 
 class SnoozeForm(BaseForm):
-    until = DateField("Snooze until", validators=[InputRequired("Enter a date, for example 2027-03-14.")])
+    until = DateField(
+        lazy_gettext("Snooze until"), validators=[InputRequired(lazy_gettext("Enter a date, for example 2027-03-14."))]
+    )

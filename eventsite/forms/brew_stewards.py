@@ -4,24 +4,33 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from eventsite.forms.base import BaseForm, choices
+from eventsite.i18n import lazy_gettext
 from eventsite.models import Place
 
 
 class VenueForm(BaseForm):
     """A coffee shop or community space where brew pairs in a locality could meet."""
 
-    place = SelectField("Locality", validators=[InputRequired("Choose the locality it is in.")])
-    name = StringField(
-        "Name",
-        validators=[DataRequired("Give the venue a name."), Length(max=120)],
-        description="A coffee shop or community space, e.g. “Armley Mills Café”.",
+    place = SelectField(
+        lazy_gettext("Locality"), validators=[InputRequired(lazy_gettext("Choose the locality it is in."))]
     )
-    address = StringField("Address", validators=[Length(max=300)], description="Optional, e.g. “Canal Road, LS12”.")
+    name = StringField(
+        lazy_gettext("Name"),
+        validators=[DataRequired(lazy_gettext("Give the venue a name.")), Length(max=120)],
+        description=lazy_gettext("A coffee shop or community space, e.g. “Armley Mills Café”."),
+    )
+    address = StringField(
+        lazy_gettext("Address"),
+        validators=[Length(max=300)],
+        description=lazy_gettext("Optional, e.g. “Canal Road, LS12”."),
+    )
 
     def __init__(self, places, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.places_by_id = {str(place.id): place for place in places}
-        self.place.choices = choices([("", "Choose…"), *((str(place.id), place.name) for place in places)])
+        self.place.choices = choices(
+            [("", lazy_gettext("Choose…")), *((str(place.id), place.name) for place in places)]
+        )
 
     def chosen_place(self) -> Place:
         """The locality chosen (the field only accepts one of its choices)."""

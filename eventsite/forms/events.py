@@ -1,6 +1,7 @@
 """Proposing, editing, cancelling and reporting a gathering."""
 
 from flask import current_app
+from flask_babel import gettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -31,116 +32,150 @@ from eventsite.forms.base import (
     web_link,
 )
 from eventsite.forms.series import REPEAT_CHOICES, RepeatFields
+from eventsite.i18n import lazy_gettext
 from eventsite.models import ACCESS_FEATURES, Event, EventKind, Person
-from eventsite.recurrence import MAX_SESSIONS, MISSING_DATE_RULE
+from eventsite.recurrence import MAX_SESSIONS
 from eventsite.text import parse_tags
 from eventsite.times import timezone_choices, timezone_names
+
+# WTForms' NumberRange fills in its bounds.
+NUMBER_FROM_TO = lazy_gettext("Give a number from %(min)s to %(max)s.")
+ZONE_MESSAGE = lazy_gettext("Choose a time zone from the list.")
 
 
 class EventForm(RepeatFields, BaseForm):
     title = StringField(
-        "Title",
-        validators=[DataRequired("Give your gathering a title."), Length(max=120)],
+        lazy_gettext("Title"),
+        validators=[DataRequired(lazy_gettext("Give your gathering a title.")), Length(max=120)],
     )
     kind = SelectField(
-        "Kind",
-        choices=lambda: kind_choices("Choose a kind"),
-        validators=[InputRequired("Choose what kind of gathering this is.")],
+        lazy_gettext("Kind"),
+        choices=lambda: kind_choices(gettext("Choose a kind")),
+        validators=[InputRequired(lazy_gettext("Choose what kind of gathering this is."))],
     )
     starts_at = LocalDateTimeField(
-        "Starts",
+        lazy_gettext("Starts"),
         format=DATETIME_FORMATS,
         validators=[InputRequired(DATETIME_MESSAGE)],
-        description="Local time, in the time zone below.",
+        description=lazy_gettext("Local time, in the time zone below."),
     )
     ends_at = LocalDateTimeField(
-        "Ends",
+        lazy_gettext("Ends"),
         format=DATETIME_FORMATS,
         validators=[Optional()],
-        description="Optional: two hours after the start if left empty.",
+        description=lazy_gettext("Optional: two hours after the start if left empty."),
     )
-    timezone = SelectField("Time zone", validators=[InputRequired()])
+    timezone = SelectField(
+        lazy_gettext("Time zone"),
+        validators=[InputRequired(ZONE_MESSAGE)],
+        render_kw={"translate": "no"},  # the zones' own names (their cities), not words to translate
+    )
     repeats = SelectField(
-        "Repeats",
+        lazy_gettext("Repeats"),
         choices=lambda: choices(REPEAT_CHOICES),
         validators=[Optional()],
-        description="Each session is its own gathering, at the same local time. " + MISSING_DATE_RULE,
+        description=lazy_gettext(
+            "Each session is its own gathering, at the same local time. In a month without that date "
+            "(the 31st in April, say), the session is on the month's last day."
+        ),
     )
     week_of_month = SelectField(
-        "Which weekday of the month",
-        choices=lambda: choices([("", "As the first session’s"), ("-1", "The last one")]),
+        lazy_gettext("Which weekday of the month"),
+        choices=lambda: choices([("", gettext("As the first session’s")), ("-1", gettext("The last one"))]),
         validators=[Optional()],
-        description="For “every month, same weekday”: the second Thursday, say, as the first session, or the last.",
+        description=lazy_gettext(
+            "For “every month, same weekday”: the second Thursday, say, as the first session, or the last."
+        ),
     )
-    repeat_until = DateField("Last date", validators=[Optional()], description="Optional: no sessions after this date.")
+    repeat_until = DateField(
+        lazy_gettext("Last date"),
+        validators=[Optional()],
+        description=lazy_gettext("Optional: no sessions after this date."),
+    )
     repeat_count = WholeNumberField(
-        "Or a number of sessions",
-        validators=[Optional(), NumberRange(1, MAX_SESSIONS, f"Give a number from 1 to {MAX_SESSIONS}.")],
-        description="Optional. With neither, it runs on, and we ask its hosts every few months if it still happens.",
+        lazy_gettext("Or a number of sessions"),
+        validators=[Optional(), NumberRange(1, MAX_SESSIONS, NUMBER_FROM_TO)],
+        description=lazy_gettext(
+            "Optional. With neither, it runs on, and we ask its hosts every few months if it still happens."
+        ),
     )
     seen_dates = HiddenField()  # the rule whose first dates were shown (eventsite.forms.series)
     apply_to = SelectField(
-        "Change",
-        choices=lambda: choices([("this", "This session only"), ("later", "This session and all later ones")]),
+        lazy_gettext("Change"),
+        choices=lambda: choices(
+            [("this", gettext("This session only")), ("later", gettext("This session and all later ones"))]
+        ),
         default="this",
-        description="For a session of a series: the title, time, place, capacity and description.",
+        description=lazy_gettext("For a session of a series: the title, time, place, capacity and description."),
     )
-    place = SelectField("Place", validators=[InputRequired("Choose the locality, or “Online”.")])
-    venue_name = StringField("Venue", validators=[Length(max=120)], description="A pub, café, community centre…")
-    address = StringField("Address", validators=[Length(max=300)])
+    place = SelectField(
+        lazy_gettext("Place"), validators=[InputRequired(lazy_gettext("Choose the locality, or “Online”."))]
+    )
+    venue_name = StringField(
+        lazy_gettext("Venue"), validators=[Length(max=120)], description=lazy_gettext("A pub, café, community centre…")
+    )
+    address = StringField(lazy_gettext("Address"), validators=[Length(max=300)])
     online_url = StringField(
-        "Online link",
+        lazy_gettext("Online link"),
         validators=[Length(max=500), web_link],
-        description="For an online session (or a hybrid one).",
+        description=lazy_gettext("For an online session (or a hybrid one)."),
     )
     capacity = WholeNumberField(
-        "Capacity",
-        validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
-        description="Optional: leave empty for no limit.",
+        lazy_gettext("Capacity"),
+        validators=[
+            Optional(),
+            NumberRange(1, 100_000, lazy_gettext("Give a number from 1 to 100,000, or leave it empty.")),
+        ],
+        description=lazy_gettext("Optional: leave empty for no limit."),
     )
     min_going = WholeNumberField(
-        "Goes ahead if at least … people are in",
-        validators=[Optional(), NumberRange(1, 100_000, "Give a number from 1 to 100,000, or leave it empty.")],
-        description="Optional.",
+        lazy_gettext("Goes ahead if at least … people are in"),
+        validators=[
+            Optional(),
+            NumberRange(1, 100_000, lazy_gettext("Give a number from 1 to 100,000, or leave it empty.")),
+        ],
+        description=lazy_gettext("Optional."),
     )
     description = TextAreaField(
-        "Description",
+        lazy_gettext("Description"),
         validators=[Length(max=10_000)],
-        description="Markdown works: **bold**, *italic*, [links](https://example.org), lists.",
+        description=lazy_gettext("Markdown works: **bold**, *italic*, [links](https://example.org), lists."),
     )
     tags = StringField(
-        "Tags",
+        lazy_gettext("Tags"),
         validators=[Length(max=300), tag_list],
-        description="Themes, separated by commas: frailty, zero-suicide.",
+        description=lazy_gettext("Themes, separated by commas: frailty, zero-suicide."),
     )
     access_features = SelectMultipleField(
-        "Accessibility",
+        lazy_gettext("Accessibility"),
         choices=choices(ACCESS_FEATURES.items()),
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=True,
     )
-    access_notes = StringField("Other access details", validators=[Length(max=500)])
-    cost = StringField("Cost", default="Free", validators=[Length(max=80)])
+    access_notes = StringField(lazy_gettext("Other access details"), validators=[Length(max=500)])
+    cost = StringField(lazy_gettext("Cost"), default=lambda: gettext("Free"), validators=[Length(max=80)])
     max_guests = WholeNumberField(
-        "Guests each person may bring",
+        lazy_gettext("Guests each person may bring"),
         default=0,
-        validators=[Optional(), NumberRange(0, 20, "Give a number from 0 to 20.")],
-        description="Guests count against the capacity.",
+        validators=[Optional(), NumberRange(0, 20, NUMBER_FROM_TO)],
+        description=lazy_gettext("Guests count against the capacity."),
     )
     rsvp_closes_at = LocalDateTimeField(
-        "Answers close",
+        lazy_gettext("Answers close"),
         format=DATETIME_FORMATS,
         validators=[Optional()],
-        description="Optional: when people can no longer say they are coming. Leave empty to close at the start.",
+        description=lazy_gettext(
+            "Optional: when people can no longer say they are coming. Leave empty to close at the start."
+        ),
     )
-    address_for_attendees = BooleanField("Show the exact address only to people going")
+    address_for_attendees = BooleanField(lazy_gettext("Show the exact address only to people going"))
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.places_by_slug = {place.slug: place for place in places}
         self.timezone.choices = timezone_choices(current_app.config["TIMEZONE"], self.timezone.data)
-        self.place.choices = place_choices("Choose a place", places)
+        self.place.choices = place_choices(gettext("Choose a place"), places)
         if not self.timezone.data:
             self.timezone.data = current_app.config["TIMEZONE"]
 
@@ -199,7 +234,7 @@ class EventForm(RepeatFields, BaseForm):
 
     def validate_timezone(self, field) -> None:
         if field.data not in timezone_names():
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(str(ZONE_MESSAGE))
 
     def validate(self, extra_validators=None) -> bool:
         """Also check the domain's rules (times, where, when answers close) now, so every
@@ -228,11 +263,11 @@ class EventForm(RepeatFields, BaseForm):
 class ProposeForm(EventForm):
     """Proposing asks a person who is not signed in for a name and an email."""
 
-    name = StringField("Your name", validators=[Length(max=100)])
+    name = StringField(lazy_gettext("Your name"), validators=[Length(max=100)])
     email = EmailField(
-        "Your email",
-        validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.org.")],
-        description="We email you a link to confirm. It is never shown to anyone.",
+        lazy_gettext("Your email"),
+        validators=[Optional(), Length(max=254), Email(lazy_gettext("Enter an email address like name@example.org."))],
+        description=lazy_gettext("We email you a link to confirm. It is never shown to anyone."),
     )
 
     def __init__(self, *args, proposer: Person | None = None, **kwargs):
@@ -247,14 +282,14 @@ class ProposeForm(EventForm):
 
 class CancelForm(BaseForm):
     message = TextAreaField(
-        "Message to people",
+        lazy_gettext("Message to people"),
         validators=[Length(max=500)],
-        description="Optional: a line on why, shown on the event page.",
+        description=lazy_gettext("Optional: a line on why, shown on the event page."),
     )
 
 
 class ReportForm(BaseForm):
     reason = TextAreaField(
-        "What is wrong?",
-        validators=[DataRequired("Say briefly what is wrong, so a steward can look."), Length(max=1000)],
+        lazy_gettext("What is wrong?"),
+        validators=[DataRequired(lazy_gettext("Say briefly what is wrong, so a steward can look.")), Length(max=1000)],
     )

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from flask_babel import gettext
 from wtforms import (
     DateField,
     SelectField,
@@ -17,15 +18,16 @@ from eventsite.forms.base import (
     kind_choices,
     place_choices,
 )
+from eventsite.i18n import lazy_gettext
 from eventsite.listing import EVERY_SESSION, ONLY_SERIES, EventFilters
 from eventsite.text import normalise_tag
 
-REVERSED_RANGE = "“To” must not be before “From”."
+REVERSED_RANGE = lazy_gettext("“To” must not be before “From”.")
 
 
 def plausible_date(form, field) -> None:
     if field.data and not date(2000, 1, 1) <= field.data <= date(2999, 12, 31):
-        raise ValidationError("Choose a date between the years 2000 and 2999.")
+        raise ValidationError(gettext("Choose a date between the years 2000 and 2999."))
 
 
 class FilterForm(BaseForm):
@@ -34,29 +36,33 @@ class FilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("Kind", choices=lambda: kind_choices("Any kind"), validators=[Optional()])
-    place = SelectField("Place", validators=[Optional()])
-    tag = StringField("Tag", validators=[Optional(), Length(max=40)])
-    date_from = DateField("From", validators=[Optional(), plausible_date])
-    date_to = DateField("To", validators=[Optional(), plausible_date])
+    kind = SelectField(lazy_gettext("Kind"), choices=lambda: kind_choices(gettext("Any kind")), validators=[Optional()])
+    place = SelectField(lazy_gettext("Place"), validators=[Optional()])
+    tag = StringField(lazy_gettext("Tag"), validators=[Optional(), Length(max=40)])
+    date_from = DateField(lazy_gettext("From"), validators=[Optional(), plausible_date])
+    date_to = DateField(lazy_gettext("To"), validators=[Optional(), plausible_date])
     series = SelectField(
-        "Series",
+        lazy_gettext("Series"),
         choices=lambda: choices(
-            [("", "The next session of each"), (ONLY_SERIES, "Series only"), (EVERY_SESSION, "Every session")]
+            [
+                ("", gettext("The next session of each")),
+                (ONLY_SERIES, gettext("Series only")),
+                (EVERY_SESSION, gettext("Every session")),
+            ]
         ),
         validators=[Optional()],
     )
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.place.choices = place_choices("Anywhere", places)
+        self.place.choices = place_choices(gettext("Anywhere"), places)
 
     def to_filters(self) -> EventFilters:
         """The filters whose values are valid; each invalid one shows its message instead.
         A reversed date range applies neither end: "from" alone would list other days than asked."""
         self.validate()
         value = {field.name: None if field.errors else field.data for field in self}
-        if REVERSED_RANGE in self.date_to.errors:
+        if str(REVERSED_RANGE) in self.date_to.errors:
             value["date_from"] = None
         place = (value["place"] or "").strip()
         return EventFilters(
@@ -82,4 +88,4 @@ class FilterForm(BaseForm):
     def validate_date_to(self, field) -> None:
         after = self.date_from.data if not self.date_from.errors else None  # an invalid "from" is explained already
         if field.data and after and field.data < after:
-            raise ValidationError(REVERSED_RANGE)
+            raise ValidationError(str(REVERSED_RANGE))

@@ -3,21 +3,35 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from wtforms import DateField, RadioField, SelectField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from eventsite.forms.base import BaseForm, choices
+from eventsite.i18n import lazy_gettext
 from eventsite.models import PollChoice, PollOption
 from eventsite.times import timezone_choices, timezone_names
 
-CHOICE_LABELS = {PollChoice.YES: "Yes", PollChoice.IF_NEED_BE: "If need be", PollChoice.NO: "No"}
+CHOICE_LABELS = {
+    PollChoice.YES: lazy_gettext("Yes"),
+    PollChoice.IF_NEED_BE: lazy_gettext("If need be"),
+    PollChoice.NO: lazy_gettext("No"),
+}
 
 
 class PollOptionForm(BaseForm):
-    date = DateField("Date", validators=[InputRequired("Enter a date, for example 2027-03-14.")])
-    time = TimeField("Starts at", validators=[InputRequired("Enter a time, for example 19:00.")])
-    end_time = TimeField("Ends at", validators=[Optional()], description="Optional: two hours later if left empty.")
-    timezone = SelectField("Time zone", validators=[InputRequired()])
+    date = DateField(
+        lazy_gettext("Date"), validators=[InputRequired(lazy_gettext("Enter a date, for example 2027-03-14."))]
+    )
+    time = TimeField(
+        lazy_gettext("Starts at"), validators=[InputRequired(lazy_gettext("Enter a time, for example 19:00."))]
+    )
+    end_time = TimeField(
+        lazy_gettext("Ends at"),
+        validators=[Optional()],
+        description=lazy_gettext("Optional: two hours later if left empty."),
+    )
+    timezone = SelectField(lazy_gettext("Time zone"), validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "option")
@@ -28,7 +42,7 @@ class PollOptionForm(BaseForm):
 
     def validate_timezone(self, field) -> None:
         if field.data not in timezone_names():
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(gettext("Choose a time zone from the list."))
 
     def starts_local(self) -> datetime:
         return datetime.combine(self.date.data, self.time.data)
@@ -64,7 +78,7 @@ class PollMarkForm(BaseForm):
         for option_id in self.option_ids:
             field = self[f"option_{option_id}"]
             if field.data not in (None, "", *(choice.value for choice in PollChoice)):
-                field.errors = [*field.errors, "Choose yes, if need be, or no."]
+                field.errors = [*field.errors, gettext("Choose yes, if need be, or no.")]
                 valid = False
         return valid
 

@@ -1,7 +1,6 @@
 """Email addresses (signing in, co-hosts), host invitations, removing an answer, deleting an
 account, stewards' places, and the language switcher."""
 
-from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,16 +13,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from eventsite.forms.base import (
     BaseForm,
 )
-from eventsite.i18n import language_name, languages
+from eventsite.i18n import language_name, languages, lazy_gettext
 
 
 class EmailForm(BaseForm):
     email = EmailField(
-        "Email",
+        lazy_gettext("Email"),
         validators=[
-            InputRequired("Enter your email address."),
+            InputRequired(lazy_gettext("Enter your email address.")),
             Length(max=254),
-            Email("Enter an email address like name@example.org."),
+            Email(lazy_gettext("Enter an email address like name@example.org.")),
         ],
     )
 
@@ -35,25 +34,32 @@ class CohostForm(EmailForm):
 class InvitationForm(BaseForm):
     """Accept or decline an invitation to host; the name is asked of someone who has none yet."""
 
-    name = StringField("Your name", validators=[Length(max=100)], description="Shown on the gathering's page.")
+    name = StringField(
+        lazy_gettext("Your name"),
+        validators=[Length(max=100)],
+        description=lazy_gettext("Shown on the gathering's page."),
+    )
 
 
 class RemoveAnswerForm(BaseForm):
     reason = StringField(
-        "Why (optional)",
+        lazy_gettext("Why (optional)"),
         validators=[Length(max=300)],
-        description="Sent to them, e.g. “This looks like a duplicate of your other answer”.",
+        description=lazy_gettext("Sent to them, e.g. “This looks like a duplicate of your other answer”."),
     )
 
 
 class DeleteAccountForm(BaseForm):
     confirm = BooleanField(
-        "Yes, delete my account and my answers", validators=[DataRequired("Tick the box to confirm.")]
+        lazy_gettext("Yes, delete my account and my answers"),
+        validators=[DataRequired(lazy_gettext("Tick the box to confirm."))],
     )
 
 
 class PlaceForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired("Give the place a name."), Length(max=80)])
+    name = StringField(
+        lazy_gettext("Name"), validators=[DataRequired(lazy_gettext("Give the place a name.")), Length(max=80)]
+    )
 
 
 class LanguageForm(BaseForm):

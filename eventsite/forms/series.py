@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length
 
 from eventsite.errors import InvalidInput
 from eventsite.forms.base import BaseForm, choices
+from eventsite.i18n import lazy_gettext
 from eventsite.recurrence import RepeatRule, Repeats, first_sessions, weeks_of_month
 
 
@@ -14,26 +15,28 @@ class EverySessionForm(BaseForm):
     """Going or maybe to every coming session, and to those added later."""
 
     answer = SelectField(
-        "Every session",
-        choices=lambda: choices([("going", "I'll come to every session"), ("maybe", "Maybe, every session")]),
-        validators=[InputRequired("Choose going or maybe.")],
+        lazy_gettext("Every session"),
+        choices=lambda: choices(
+            [("going", lazy_gettext("I'll come to every session")), ("maybe", lazy_gettext("Maybe, every session"))]
+        ),
+        validators=[InputRequired(lazy_gettext("Choose going or maybe."))],
     )
 
 
 class EndSeriesForm(BaseForm):
     message = TextAreaField(
-        "Message to people",
+        lazy_gettext("Message to people"),
         validators=[Length(max=500)],
-        description="Optional: a line on why, in the email and on each cancelled session's page.",
+        description=lazy_gettext("Optional: a line on why, in the email and on each cancelled session's page."),
     )
 
 
 REPEAT_CHOICES = [
-    ("", "Does not repeat"),
-    (Repeats.WEEKLY.value, "Every week"),
-    (Repeats.FORTNIGHTLY.value, "Every two weeks"),
-    (Repeats.MONTHLY_ON_DATE.value, "Every month, same date"),
-    (Repeats.MONTHLY_ON_WEEKDAY.value, "Every month, same weekday"),
+    ("", lazy_gettext("Does not repeat")),
+    (Repeats.WEEKLY.value, lazy_gettext("Every week")),
+    (Repeats.FORTNIGHTLY.value, lazy_gettext("Every two weeks")),
+    (Repeats.MONTHLY_ON_DATE.value, lazy_gettext("Every month, same date")),
+    (Repeats.MONTHLY_ON_WEEKDAY.value, lazy_gettext("Every month, same weekday")),
 ]
 # The rule's own names for its fields, and the form's.
 RULE_FIELDS = {"until": "repeat_until", "count": "repeat_count", "week_of_month": "week_of_month"}

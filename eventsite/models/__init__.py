@@ -1,4 +1,4 @@
-"""The data, by area: people, gatherings, answers, series, ideas, brew pairs and the mail queue.
+"""The data, by area: people, gatherings, answers, series, ideas, brew pairs, imports and the mail queue.
 
 Times are aware UTC datetimes (see ``eventsite.database.UTCDateTime``); an event's own
 IANA zone is kept beside them for display and calendar output. Import models from
@@ -44,6 +44,7 @@ from eventsite.models.ideas import (
     PollVote,
     idea_tags,
 )
+from eventsite.models.imports import ImportedItem, ImportSource, PendingImport
 from eventsite.models.mail import OutboxMail
 from eventsite.models.people import DELETED_DOMAIN, EmailLink, LinkPurpose, Person, PersonSession
 from eventsite.models.series import Series, SeriesHost, SeriesStatus, StandingAnswer
@@ -72,11 +73,14 @@ __all__ = [
     "Idea",
     "IdeaStatus",
     "IdeaSupport",
+    "ImportSource",
+    "ImportedItem",
     "LinkPurpose",
     "MetAnswer",
     "OutboxMail",
     "PendingAnswer",
     "PendingBrewSignup",
+    "PendingImport",
     "PendingSupport",
     "Person",
     "PersonSession",

@@ -10,11 +10,13 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.database import UTCDateTime, utcnow
 from eventsite.extensions import db
+from eventsite.i18n import lazy_gettext
 from eventsite.models.base import stored_enum
 from eventsite.models.events import Place
 from eventsite.models.people import Person
@@ -33,19 +35,20 @@ class BrewSector(enum.Enum):
 
     @property
     def label(self) -> str:
-        return SECTOR_LABELS[self]
+        """The sector's name in the current language."""
+        return str(SECTOR_LABELS[self])
 
 
 SECTOR_LABELS = {
-    BrewSector.NHS_HOSPITAL: "NHS hospital",
-    BrewSector.PRIMARY_CARE: "Primary care",
-    BrewSector.COMMUNITY_HEALTH: "Community health",
-    BrewSector.SOCIAL_CARE: "Social care",
-    BrewSector.HOUSING: "Housing",
-    BrewSector.VOLUNTARY: "Voluntary and community",
-    BrewSector.PUBLIC_HEALTH: "Public health",
-    BrewSector.PATIENT_CARER: "Patient or carer",
-    BrewSector.OTHER: "Other",
+    BrewSector.NHS_HOSPITAL: lazy_gettext("NHS hospital"),
+    BrewSector.PRIMARY_CARE: lazy_gettext("Primary care"),
+    BrewSector.COMMUNITY_HEALTH: lazy_gettext("Community health"),
+    BrewSector.SOCIAL_CARE: lazy_gettext("Social care"),
+    BrewSector.HOUSING: lazy_gettext("Housing"),
+    BrewSector.VOLUNTARY: lazy_gettext("Voluntary and community"),
+    BrewSector.PUBLIC_HEALTH: lazy_gettext("Public health"),
+    BrewSector.PATIENT_CARER: lazy_gettext("Patient or carer"),
+    BrewSector.OTHER: lazy_gettext("Other"),
 }
 
 
@@ -58,9 +61,12 @@ class BrewFrequency(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"every-round": "Every round", "monthly": "Once a month", "every-few-months": "Every few months"}[
-            self.value
-        ]
+        labels = {
+            "every-round": gettext("Every round"),
+            "monthly": gettext("Once a month"),
+            "every-few-months": gettext("Every few months"),
+        }
+        return labels[self.value]
 
     @property
     def min_days(self) -> int:
@@ -74,7 +80,7 @@ class BrewMode(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"in-person": "In person", "online": "Online", "either": "Either"}[self.value]
+        return {"in-person": gettext("In person"), "online": gettext("Online"), "either": gettext("Either")}[self.value]
 
 
 class MetAnswer(enum.Enum):
@@ -86,7 +92,7 @@ class MetAnswer(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"yes": "Yes", "not-yet": "Not yet", "could-not": "We couldn't"}[self.value]
+        return {"yes": gettext("Yes"), "not-yet": gettext("Not yet"), "could-not": gettext("We couldn't")}[self.value]
 
 
 class BrewMember(db.Model):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.database import UTCDateTime, utcnow
 from eventsite.extensions import db
+from eventsite.i18n import lazy_gettext
 from eventsite.models.base import stored_enum
 from eventsite.models.people import Person
 from eventsite.text import slugify
@@ -30,17 +31,18 @@ class EventKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        """The kind's name in the current language."""
+        return str(KIND_LABELS[self])
 
 
 KIND_LABELS = {
-    EventKind.PARTY: "Party",
-    EventKind.WORKSHOP: "Workshop",
-    EventKind.CINEMA_CLUB: "Cinema club",
-    EventKind.PUB_COFFEE: "Pub or coffee gathering",
-    EventKind.ONLINE_SESSION: "Online session",
-    EventKind.WALK: "Walk",
-    EventKind.OTHER: "Other",
+    EventKind.PARTY: lazy_gettext("Party"),
+    EventKind.WORKSHOP: lazy_gettext("Workshop"),
+    EventKind.CINEMA_CLUB: lazy_gettext("Cinema club"),
+    EventKind.PUB_COFFEE: lazy_gettext("Pub or coffee gathering"),
+    EventKind.ONLINE_SESSION: lazy_gettext("Online session"),
+    EventKind.WALK: lazy_gettext("Walk"),
+    EventKind.OTHER: lazy_gettext("Other"),
 }
 
 
@@ -52,15 +54,16 @@ class EventStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+# Stored by key; the labels are in the current language.
 ACCESS_FEATURES = {
-    "step-free": "Step-free access",
-    "accessible-toilet": "Accessible toilet",
-    "hearing-loop": "Hearing loop",
-    "bsl": "BSL interpretation",
-    "quiet-space": "Quiet space",
-    "seating": "Seating available",
-    "large-print": "Large-print materials",
-    "captions": "Captions (online)",
+    "step-free": lazy_gettext("Step-free access"),
+    "accessible-toilet": lazy_gettext("Accessible toilet"),
+    "hearing-loop": lazy_gettext("Hearing loop"),
+    "bsl": lazy_gettext("BSL interpretation"),
+    "quiet-space": lazy_gettext("Quiet space"),
+    "seating": lazy_gettext("Seating available"),
+    "large-print": lazy_gettext("Large-print materials"),
+    "captions": lazy_gettext("Captions (online)"),
 }
 
 event_tags = Table(
@@ -202,7 +205,7 @@ class Event(db.Model):
 
     @property
     def access_labels(self) -> list[str]:
-        return [ACCESS_FEATURES[key] for key in self.access_features if key in ACCESS_FEATURES]
+        return [str(ACCESS_FEATURES[key]) for key in self.access_features if key in ACCESS_FEATURES]
 
 
 class EventChange(db.Model):

@@ -1,6 +1,7 @@
 """After a gathering: "Did you make it?", "I'd come if it ran again" and running it again."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -12,6 +13,7 @@ from eventsite.events import resolve_times
 from eventsite.extensions import db
 from eventsite.forms import ActionForm, EmailForm
 from eventsite.forms.base import DATETIME_FORMATS, DATETIME_MESSAGE, BaseForm, LocalDateTimeField
+from eventsite.i18n import lazy_gettext, number
 from eventsite.times import timezone_choices, timezone_names
 from eventsite.views.errors import link_invalid, rate_limit
 from eventsite.views.events import event_url, load_event, load_hosted_event
@@ -24,14 +26,14 @@ class RunAgainForm(BaseForm):
     """The new date: everything else is copied from the gathering that happened."""
 
     starts_at = LocalDateTimeField(
-        "Starts", format=DATETIME_FORMATS, validators=[InputRequired(DATETIME_MESSAGE)],
-        description="Local time, in the time zone below.",
+        lazy_gettext("Starts"), format=DATETIME_FORMATS, validators=[InputRequired(DATETIME_MESSAGE)],
+        description=lazy_gettext("Local time, in the time zone below."),
     )  # fmt: skip
     ends_at = LocalDateTimeField(
-        "Ends", format=DATETIME_FORMATS, validators=[Optional()],
-        description="Optional: two hours after the start if left empty.",
+        lazy_gettext("Ends"), format=DATETIME_FORMATS, validators=[Optional()],
+        description=lazy_gettext("Optional: two hours after the start if left empty."),
     )  # fmt: skip
-    timezone = SelectField("Time zone", validators=[InputRequired()])
+    timezone = SelectField(lazy_gettext("Time zone"), validators=[InputRequired()])
 
     def __init__(self, *args, default_timezone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +43,7 @@ class RunAgainForm(BaseForm):
 
     def validate_timezone(self, field) -> None:
         if field.data not in timezone_names():
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(gettext("Choose a time zone from the list."))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -74,7 +76,7 @@ def ask(event_id):
     signed_in = current_user.is_authenticated
     form = ActionForm() if signed_in else EmailForm()
     if not form.validate_on_submit():
-        flash("Give your email address, so we can send you the link that makes it count.", "error")
+        flash(gettext("Give your email address, so we can send you the link that makes it count."), "error")
         return redirect(event_url(event) + "#again")
     try:
         if signed_in:
@@ -87,9 +89,10 @@ def ask(event_id):
         return redirect(event_url(event))
     db.session.commit()
     if signed_in:
-        flash("Thanks: the hosts will know you'd come if it ran again.", "success")
+        flash(gettext("Thanks: the hosts will know you'd come if it ran again."), "success")
     else:  # the same words whoever the address belongs to
-        flash(f"We've emailed {form.email.data.strip().lower()} a link: it counts once you open it.", "success")
+        email = form.email.data.strip().lower()
+        flash(gettext("We've emailed %(email)s a link: it counts once you open it.", email=email), "success")
     return redirect(event_url(event) + "#again")
 
 
@@ -119,7 +122,7 @@ def confirm(token):
         db.session.rollback()
         return link_invalid(error)
     db.session.commit()
-    flash("Thanks: the hosts will know you'd come if it ran again.", "success")
+    flash(gettext("Thanks: the hosts will know you'd come if it ran again."), "success")
     return redirect(event_url(event) + "#again")
 
 
@@ -136,7 +139,7 @@ def run(event_id):
         abort(404)
     form = RunAgainForm(default_timezone=old.timezone)
     if not again.has_ended(old):
-        flash("You can run it again once it has happened.", "error")
+        flash(gettext("You can run it again once it has happened."), "error")
         return redirect(event_url(old))
     if form.validate_on_submit():
         try:
@@ -156,9 +159,22 @@ def run(event_id):
 
 def _run_message(new) -> str:
     if new.status.value == "held":
-        return "Thank you! The new date will be live once a steward has looked at it; then those waiting hear first."
+        return gettext(
+            "Thank you! The new date will be live once a steward has looked at it; then those waiting hear first."
+        )
     hours = current_app.config["INVITE_FIRST_HOURS"]
-    return f"It's on again. Those who went or asked have been invited; everyone else sees it in {hours:g} hours."
+    return ngettext(
+        "It's on again. Those who went or asked have been invited; everyone else sees it in %(hours)s hour.",
+        "It's on again. Those who went or asked have been invited; everyone else sees it in %(hours)s hours.",
+        _plural_count(hours),
+        hours=number(hours),
+    )
+
+
+def _plural_count(value: float) -> int:
+    """The whole number that chooses a plural form for ``value``: a fraction takes the form of 2
+    ("0.5 hours", "0,5 godziny")."""
+    return int(value) if float(value).is_integer() else 2
 
 
 # -- "Did you make it?" -------------------------------------------------------------------------
@@ -180,7 +196,7 @@ def went(token):
     form = ActionForm()
     said = request.form.get("said")
     if not form.validate_on_submit() or said not in again.WENT_ANSWERS:
-        flash("Choose “I went” or “I couldn't in the end”.", "error")
+        flash(gettext("Choose “I went” or “I couldn't in the end”."), "error")
         return redirect(request.path)
     try:
         recorded = again.record_went(rsvp, again.WENT_ANSWERS[said])
@@ -188,8 +204,11 @@ def went(token):
         flash(str(error), "error")
         return redirect(request.path)
     db.session.commit()
-    if recorded:
-        flash("Thanks: that's recorded." if said == "yes" else "Thanks for letting us know.", "success")
+    if not recorded:
+        message = gettext("Your answer was already recorded: nothing changed.")
+    elif said == "yes":
+        message = gettext("Thanks: that's recorded.")
     else:
-        flash("Your answer was already recorded: nothing changed.", "success")
+        message = gettext("Thanks for letting us know.")
+    flash(message, "success")
     return redirect(request.path)

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventsite.errors import LinkInvalid
@@ -70,7 +71,10 @@ def sign_in():
     if form.validate_on_submit():
         send_sign_in_link(form.email.data, next_url=next_url)
         db.session.commit()
-        flash(f"We have emailed a sign-in link to {form.email.data}. It works once, for a day.", "success")
+        flash(
+            gettext("We have emailed a sign-in link to %(email)s. It works once, for a day.", email=form.email.data),
+            "success",
+        )
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
 
@@ -100,14 +104,17 @@ def redeem_link(token):
         flash(_confirmed_message(link.event), "success")
         return redirect(url_for("events.show", event_id=link.event.id, slug=link.event.slug))
     name = link.person.name
-    flash(f"Welcome, {name}. You are signed in." if name else "Welcome. You are signed in.", "success")
+    flash(
+        gettext("Welcome, %(name)s. You are signed in.", name=name) if name else gettext("Welcome. You are signed in."),
+        "success",
+    )
     return redirect(link.next_url or url_for("main.index"))
 
 
 def _confirmed_message(event) -> str:
     if event.is_public:
-        return "Thank you for confirming. Your gathering is live."
-    return "Thank you for confirming. Your gathering will be live once a steward has looked at it."
+        return gettext("Thank you for confirming. Your gathering is live.")
+    return gettext("Thank you for confirming. Your gathering will be live once a steward has looked at it.")
 
 
 @bp.post("/sign-out")
@@ -116,7 +123,7 @@ def sign_out():
     """Sign out (a POST, so a link cannot sign anyone out)."""
     log_out()
     db.session.commit()
-    flash("You are signed out.", "success")
+    flash(gettext("You are signed out."), "success")
     return redirect(url_for("main.index"))
 
 
@@ -127,5 +134,5 @@ def sign_out_everywhere():
     end_all_sessions(current_user)
     log_out()
     db.session.commit()
-    flash("You are signed out everywhere. Sign in again on each device you use.", "success")
+    flash(gettext("You are signed out everywhere. Sign in again on each device you use."), "success")
     return redirect(url_for("main.index"))

@@ -3,6 +3,7 @@ leave), and each meeting's page. A GET never changes anything: every link opens 
 with a button, and only the button's POST acts (CSRFProtect checks every POST's token)."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from eventsite import brew as rules
@@ -11,6 +12,7 @@ from eventsite.database import utcnow
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.extensions import db
 from eventsite.forms import ActionForm, BrewSignUpForm, SnoozeForm
+from eventsite.i18n import when
 from eventsite.ical import meeting_calendar
 from eventsite.listing import places
 from eventsite.models import BrewMember, MetAnswer
@@ -20,7 +22,6 @@ from eventsite.views.events import INVALID
 
 bp = Blueprint("brew", __name__)
 ACTIONS = "<any(snooze, 'come-back', leave):action>"
-LEFT = "You've left brew and biscuits, and your details are deleted. You're welcome back any time."
 
 
 def _signed_in():
@@ -50,7 +51,7 @@ def index():
             db.session.commit()
             if not current_user.is_authenticated:
                 return redirect(url_for("brew.check_email"))
-            flash("You're in the pool." if is_new else "Your sign-up is updated.", "success")
+            flash(gettext("You're in the pool.") if is_new else gettext("Your sign-up is updated."), "success")
             return redirect(url_for("me.index") + "#brew")
     page = render_template("brew/index.html", form=form, member=member)
     return page, INVALID if form.errors else 200
@@ -87,7 +88,10 @@ def confirm(token):
         return redirect(url_for("brew.index"))
     log_in(member.person)
     db.session.commit()
-    flash("Thank you for confirming. You're in the pool." if is_new else "Your sign-up is updated.", "success")
+    message = (
+        gettext("Thank you for confirming. You're in the pool.") if is_new else gettext("Your sign-up is updated.")
+    )
+    flash(message, "success")
     return redirect(url_for("me.index") + "#brew")
 
 
@@ -148,14 +152,17 @@ def _act(member: BrewMember, action: str, back: str, action_url):
             db.session.rollback()
             form.add_error(error)
             return _manage_page(member, action_url, form), INVALID
-        message = f"Snoozed: no brews until {form.until.data.strftime('%-d %B %Y')}."
+        message = gettext("Snoozed: no brews until %(day)s.", day=when(form.until.data, "date"))
     elif action == "come-back":
         rules.come_back(member)
-        message = "Welcome back: you're in the pool for the next round."
+        message = gettext("Welcome back: you're in the pool for the next round.")
     else:
         rules.leave(member)
         db.session.commit()
-        flash(LEFT, "success")
+        flash(
+            gettext("You've left brew and biscuits, and your details are deleted. You're welcome back any time."),
+            "success",
+        )
         return redirect(url_for("brew.index"))
     db.session.commit()
     flash(message, "success")
@@ -188,6 +195,7 @@ def meeting(token):
         agreed_start=times[0].astimezone(group.zone) if times else None,
         follow_up=meetings.follow_up_open(group),
         answers=list(MetAnswer),
+        and_list=meetings.and_list,
         form=ActionForm(),
     )
 
@@ -204,7 +212,9 @@ def accept(token, index):
         flash(error.message, "error")
         return redirect(url_for("brew.meeting", token=token) + "#slots")
     db.session.commit()
-    flash("It's agreed: it's in your calendar feed now." if agreed else "Noted, thank you.", "success")
+    flash(
+        gettext("It's agreed: it's in your calendar feed now.") if agreed else gettext("Noted, thank you."), "success"
+    )
     return redirect(url_for("brew.meeting", token=token) + ("#agreed" if agreed else "#slots"))
 
 
@@ -215,7 +225,7 @@ def met(token):
     group, row = _meeting(token)
     answer = {answer.value: answer for answer in MetAnswer}.get(request.form.get("met", ""))
     if answer is None:
-        flash("Choose “Yes”, “Not yet” or “We couldn't”.", "error")
+        flash(gettext("Choose “Yes”, “Not yet” or “We couldn't”."), "error")
         return redirect(url_for("brew.meeting", token=token) + "#met")
     try:
         meetings.answer_follow_up(group, row, answer)
@@ -224,7 +234,7 @@ def met(token):
         flash(error.message, "error")
         return redirect(url_for("brew.meeting", token=token) + "#met")
     db.session.commit()
-    flash("Thank you for letting us know.", "success")
+    flash(gettext("Thank you for letting us know."), "success")
     return redirect(url_for("brew.meeting", token=token) + "#met")
 
 

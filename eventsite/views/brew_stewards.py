@@ -3,6 +3,7 @@ who was paired with whom, or what anyone said), starting a round, and the venues
 suggested for in-person meetings in each locality."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from eventsite import brew_rounds, brew_venues
@@ -52,7 +53,7 @@ def add_venue():
             form.add_error(error)
         else:
             db.session.commit()
-            flash(f"Added {venue.name} ({venue.place.name}).", "success")
+            flash(gettext("Added %(venue)s (%(place)s).", venue=venue.name, place=venue.place.name), "success")
             return redirect(url_for("brew_stewards.index"))
     return _page(form), INVALID
 
@@ -67,19 +68,18 @@ def remove_venue(venue_id):
     name = venue.name
     brew_venues.remove_venue(venue)
     db.session.commit()
-    flash(f"Removed {name}.", "success")
+    flash(gettext("Removed %(name)s.", name=name), "success")
     return redirect(url_for("brew_stewards.index"))
 
 
 def round_summary(brew_round: BrewRound) -> str:
-    return (
-        f"Round {brew_round.id}: {_count(brew_round.pairs, 'pair')}, "
-        f"{_count(brew_round.trios, 'trio')}, {brew_round.left_out} left out."
+    return gettext(
+        "Round %(number)d: %(pairs)s, %(trios)s, %(left_out)s.",
+        number=brew_round.id,
+        pairs=ngettext("%(num)d pair", "%(num)d pairs", brew_round.pairs),
+        trios=ngettext("%(num)d trio", "%(num)d trios", brew_round.trios),
+        left_out=ngettext("%(num)d left out", "%(num)d left out", brew_round.left_out),
     )
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _page(form: VenueForm):

@@ -5,6 +5,7 @@ import math
 import time
 
 from flask import Flask, Response, current_app, render_template
+from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -12,15 +13,16 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from eventsite.errors import LinkInvalid, NotAllowed
 from eventsite.extensions import db, limiter
 from eventsite.forms import EmailForm
+from eventsite.i18n import lazy_gettext
 
 MESSAGES = {
-    400: "Something in that request was not right.",
-    403: "Only the people involved can do that.",
-    404: "We could not find that page. It may have moved, or never existed.",
-    405: "That page cannot be used that way.",
-    413: "That was too much to send in one go.",
-    429: "Too many requests from here. Please try again later.",
-    500: "Something went wrong on our side. Nothing you typed was saved; please try again.",
+    400: lazy_gettext("Something in that request was not right."),
+    403: lazy_gettext("Only the people involved can do that."),
+    404: lazy_gettext("We could not find that page. It may have moved, or never existed."),
+    405: lazy_gettext("That page cannot be used that way."),
+    413: lazy_gettext("That was too much to send in one go."),
+    429: lazy_gettext("Too many requests from here. Please try again later."),
+    500: lazy_gettext("Something went wrong on our side. Nothing you typed was saved; please try again."),
 }
 
 
@@ -65,7 +67,8 @@ def too_many_requests(error: RateLimitExceeded):
     if reached is None:
         return _page(429, MESSAGES[429])
     seconds = max(1, math.ceil(reached.reset_at - time.time()))
-    page, code = _page(429, f"Too many requests from here. Please try again {wait_in_words(seconds)}.")
+    message = gettext("Too many requests from here. Please try again %(wait)s.", wait=wait_in_words(seconds))
+    page, code = _page(429, message)
     return page, code, {"Retry-After": str(seconds)}
 
 
@@ -73,24 +76,25 @@ def wait_in_words(seconds: float) -> str:
     """Roughly how long until a person may try again: "in about 50 minutes"."""
     minutes = max(1, round(seconds / 60))
     if minutes == 1:
-        return "in about a minute"
+        return gettext("in about a minute")
     if minutes < 60:
-        return f"in about {minutes} minutes"
+        return ngettext("in about %(num)d minute", "in about %(num)d minutes", minutes)
     hours = round(minutes / 60)
     if hours == 1:
-        return "in about an hour"
+        return gettext("in about an hour")
     if hours < 48:
-        return f"in about {hours} hours"
-    return f"in about {round(hours / 24)} days"
+        return ngettext("in about %(num)d hour", "in about %(num)d hours", hours)
+    return ngettext("in about %(num)d day", "in about %(num)d days", round(hours / 24))
 
 
 def csrf_error(error: CSRFError):
-    return _page(400, "This form had expired or came from elsewhere. Go back, reload the page and try again.")
+    return _page(400, gettext("This form had expired or came from elsewhere. Go back, reload the page and try again."))
 
 
 def untrusted_host(error: SecurityError):
     # A Host outside TRUSTED_HOSTS: Flask builds no URLs for it, so no page with links.
-    return Response("This site does not answer to that host name.\n", 400, mimetype="text/plain")
+    message = gettext("This site does not answer to that host name.")
+    return Response(f"{message}\n", 400, mimetype="text/plain")  # a line for curl
 
 
 def not_allowed(error: NotAllowed):

@@ -1,6 +1,7 @@
 """Event pages: propose, show, edit, hosts, cancel and report."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -173,21 +174,30 @@ def propose(form: ProposeForm, after=None, **context):
             db.session.commit()
             if not signed_in:
                 return redirect(url_for("events.check_email"))
-            flash(_status_message(event) + _series_message(made) + extra, "success")
+            flash(_sentences(_status_message(event), _series_message(made)) + extra, "success")
             return redirect(event_url(event))
     return render_template("events/new.html", form=form, **context), INVALID if form.errors else 200
+
+
+def _sentences(*sentences: str) -> str:
+    """Whole sentences, one after another; the empty ones left out."""
+    return " ".join(sentence for sentence in sentences if sentence)
 
 
 def _series_message(sessions: list[Event]) -> str:
     if not sessions:
         return ""
-    return f" It repeats: {len(sessions)} sessions are planned so far, each its own gathering."
+    return ngettext(
+        "It repeats: %(num)d session is planned so far, each its own gathering.",
+        "It repeats: %(num)d sessions are planned so far, each its own gathering.",
+        len(sessions),
+    )
 
 
 def _status_message(event: Event) -> str:
     if event.status is EventStatus.HELD:
-        return "Thank you! Your gathering will be live once a steward has looked at it."
-    return "Your gathering is live."
+        return gettext("Thank you! Your gathering will be live once a steward has looked at it.")
+    return gettext("Your gathering is live.")
 
 
 @bp.get("/events/new/check-email")
@@ -223,7 +233,7 @@ def edit(event_id):
     """Hosts change an event; changes to time, place or title raise its sequence."""
     event = load_hosted_event(event_id, lock=request.method == "POST")
     if event.is_cancelled:
-        flash("A cancelled gathering cannot be edited.", "error")
+        flash(gettext("A cancelled gathering cannot be edited."), "error")
         return redirect(event_url(event))
     form = EventForm(data=None if request.method == "POST" else EventForm.data_for(event), places=places())
     if form.validate_on_submit():
@@ -248,12 +258,12 @@ def _save_edit(event: Event, form: EventForm, rule) -> str:
     if event.series_id and form.apply_to.data == "later":
         told = edit_later_sessions(event, details, current_user)
         tell_series_changed(event.series, told)
-        return "Your changes are saved, on this session and all later ones."
+        return gettext("Your changes are saved, on this session and all later ones.")
     rules.edit_event(event, details, current_user)
     if rule:
         made = series_rules.sessions_of(series_rules.start_series(event, rule))
-        return "Your changes are saved." + _series_message(made)
-    return "Your changes are saved."
+        return _sentences(gettext("Your changes are saved."), _series_message(made))
+    return gettext("Your changes are saved.")
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
@@ -265,7 +275,7 @@ def cancel(event_id):
     if form.validate_on_submit():
         rules.cancel_event(event, current_user, form.message.data)
         db.session.commit()
-        flash("The gathering is cancelled.", "success")
+        flash(gettext("The gathering is cancelled."), "success")
         return redirect(event_url(event))
     return render_template("events/cancel.html", form=form, event=event), INVALID if form.errors else 200
 
@@ -308,7 +318,10 @@ def add_host(event_id):
     error_page, invitation = _host_change(event_id, "cohost_form", hosting.add_cohost)
     if error_page:
         return error_page
-    flash(f"We have emailed {invitation.person.email} an invitation: they become a host once they accept.", "success")
+    message = gettext(
+        "We have emailed %(email)s an invitation: they become a host once they accept.", email=invitation.person.email
+    )
+    flash(message, "success")
     return redirect(url_for("events.hosts", event_id=event_id))
 
 
@@ -321,10 +334,13 @@ def hand_over(event_id):
     if error_page:
         return error_page
     if invitation is None:
-        flash("You have handed the gathering over and are no longer a host.", "success")
+        flash(gettext("You have handed the gathering over and are no longer a host."), "success")
         return redirect(url_for("events.show", event_id=event_id))
-    email = invitation.person.email
-    flash(f"We have emailed {email} an invitation to take over: you step down once they accept.", "success")
+    message = gettext(
+        "We have emailed %(email)s an invitation to take over: you step down once they accept.",
+        email=invitation.person.email,
+    )
+    flash(message, "success")
     return redirect(url_for("events.hosts", event_id=event_id))
 
 
@@ -339,7 +355,7 @@ def step_down(event_id):
         flash(error.message, "error")
         return redirect(url_for("events.hosts", event_id=event_id))
     db.session.commit()
-    flash("You are no longer a host of this gathering.", "success")
+    flash(gettext("You are no longer a host of this gathering."), "success")
     return redirect(event_url(event))
 
 
@@ -358,6 +374,6 @@ def report(event_id):
             form.add_error(error)
         else:
             db.session.commit()
-            flash("Thank you. A steward will look at it.", "success")
+            flash(gettext("Thank you. A steward will look at it."), "success")
             return redirect(event_url(event))
     return render_template("events/report.html", form=form, event=event), INVALID if form.errors else 200

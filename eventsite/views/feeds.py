@@ -3,13 +3,17 @@
 import calendar as stdlib_calendar
 from datetime import date, datetime, timedelta
 
+from babel.dates import get_day_names
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from eventsite.extensions import db
 from eventsite.feed_tokens import person_for_feed_token, rotate_feed_token
 from eventsite.feeds import (
     Feed,
+    feed_language,
+    feed_language_args,
     google_add_url,
     is_known_tag,
     month_entries,
@@ -20,6 +24,7 @@ from eventsite.feeds import (
     subscribe_links,
 )
 from eventsite.forms import FilterForm
+from eventsite.i18n import current_language, locale_for, speaking
 from eventsite.listing import EventFilters, places
 from eventsite.mail import external_url
 from eventsite.views.main import redirect_without_empty_args
@@ -28,9 +33,10 @@ bp = Blueprint("feeds", __name__)
 FEED_FILTERS = ("kind", "place", "tag")
 
 
-def calendar_response(feed: Feed, filename: str, private: bool) -> Response:
+def calendar_response(feed: Feed, filename: str, private: bool, language: str) -> Response:
     """text/calendar with an ETag and Last-Modified; 304 when the client has it already."""
     response = Response(feed.body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Language"] = language.replace("_", "-")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(feed.etag)
     response.last_modified = feed.last_modified
@@ -48,7 +54,7 @@ def feed_title(filters: EventFilters, all_places) -> str:
     place_names = {place.slug: place.name for place in all_places}
     parts = [
         filters.kind.label if filters.kind else "",
-        "Online" if filters.online else place_names.get(filters.place, ""),
+        gettext("Online") if filters.online else place_names.get(filters.place, ""),
         f"#{filters.tag}" if filters.tag else "",
     ]
     narrowed = " · ".join(part for part in parts if part)
@@ -58,21 +64,26 @@ def feed_title(filters: EventFilters, all_places) -> str:
 
 @bp.get("/calendar.ics")
 def shared():
-    """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable); anything else is ignored."""
+    """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable), ?lang= says its language
+    (see ``feed_language``); anything else is ignored."""
     # The places are only needed (and only queried) to check a ?place= filter.
     all_places = places() if request.args.get("place") else []
     form = FilterForm(request.args, places=all_places)
     filters = form.to_filters()
     if any(form[name].errors for name in FEED_FILTERS) or (filters.tag and not is_known_tag(filters.tag)):
         abort(404)  # one cached body per real feed: made-up values cannot fill the cache
-    return calendar_response(shared_feed(filters, feed_title(filters, all_places)), "gatherings.ics", private=False)
+    language = feed_language(request.args.get("lang"))
+    with speaking(language):
+        feed = shared_feed(filters, feed_title(filters, all_places), language)
+    return calendar_response(feed, "gatherings.ics", private=False, language=language)
 
 
 @bp.get("/feeds/<token>.ics")
 def personal(token):
-    """My gatherings: going, maybe, waiting and hosting; the secret link is the only key."""
+    """My gatherings: going, maybe, waiting and hosting, in my language; the secret link is the only key."""
     person = person_for_feed_token(token) or abort(404)
-    return calendar_response(personal_feed(person), "my-gatherings.ics", private=True)
+    language = feed_language(person.language)  # what personal_feed speaks
+    return calendar_response(personal_feed(person), "my-gatherings.ics", private=True, language=language)
 
 
 @bp.post("/me/feed/rotate")
@@ -81,7 +92,9 @@ def rotate():
     """A new secret link for my feed: the old one stops working at once."""
     rotate_feed_token(current_user)
     db.session.commit()
-    flash("Your calendar feed has a new link. Subscribe again with it: the old link no longer works.", "success")
+    flash(
+        gettext("Your calendar feed has a new link. Subscribe again with it: the old link no longer works."), "success"
+    )
     return redirect(url_for("me.index") + "#feed")
 
 
@@ -113,13 +126,29 @@ def month(year=None, month=None):
         following=(following.year, following.month),
         today=today,
         args=form.feed_args(),
+        weekdays=weekday_names(),
     )
+
+
+def weekday_names() -> list[tuple[str, str]]:
+    """Monday to Sunday in the page's language, in full and short: ("Monday", "Mon")."""
+    locale = locale_for(current_language())
+    full = get_day_names("wide", context="stand-alone", locale=locale)
+    short = get_day_names("abbreviated", context="stand-alone", locale=locale)
+    return [(full[day], short[day]) for day in range(7)]
 
 
 @bp.app_template_global()
 def subscribe_links_for(endpoint: str, **values) -> dict[str, str]:
-    """Subscribe links (webcal, Google, https) for a feed, built from SITE_URL."""
+    """Subscribe links (webcal, Google, https) for a feed, built from SITE_URL. A shared feed's
+    speak the page's language; a personal feed speaks its person's own, whatever the link."""
+    if endpoint != "feeds.personal":
+        values = {**values, **feed_language_args()}
     return subscribe_links(external_url(endpoint, **values))
+
+
+# Links to the Atom feeds and the JSON API from pages: ``url_for('sharing.atom', **feed_language_args())``.
+bp.add_app_template_global(feed_language_args)
 
 
 @bp.app_template_global()

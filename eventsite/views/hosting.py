@@ -1,6 +1,7 @@
 """Invitations to host: the emailed page to accept or decline, and withdrawing one."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from eventsite import hosting
@@ -61,7 +62,7 @@ def accept(token):
             event = invitation.event
             log_in(person)
             db.session.commit()
-            flash(f"You are now a host of “{event.title}”.", "success")
+            flash(gettext("You are now a host of “%(title)s”.", title=event.title), "success")
             return redirect(event_url(event))
     return _page(invitation, form, token), INVALID
 
@@ -77,7 +78,7 @@ def decline(token):
     except LinkInvalid as error:
         return _gone(error)
     db.session.commit()
-    flash("You have declined the invitation. The host who sent it has been told.", "success")
+    flash(gettext("You have declined the invitation. The host who sent it has been told."), "success")
     return redirect(url_for("main.index"))
 
 
@@ -92,5 +93,5 @@ def withdraw(event_id, invitation_id):
     email = invitation.person.email
     hosting.withdraw_invitation(invitation, current_user)
     db.session.commit()
-    flash(f"The invitation to {email} is withdrawn.", "success")
+    flash(gettext("The invitation to %(email)s is withdrawn.", email=email), "success")
     return redirect(url_for("events.hosts", event_id=event.id))

@@ -2,6 +2,7 @@
 on the idea's page through the template globals ``idea_poll`` and ``idea_events``."""
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from eventsite import idea_poll as rules
@@ -69,7 +70,7 @@ def add_option(idea_id):
             form.add_error(error)
         else:
             db.session.commit()
-            flash("The date is in the poll.", "success")
+            flash(gettext("The date is in the poll."), "success")
             return redirect(_poll_url(idea))
     g.poll_option_form = form
     return _idea_page_again(idea)
@@ -89,7 +90,7 @@ def remove_option(idea_id, option_id):
     if ActionForm().validate_on_submit():
         rules.remove_date(option, current_user)
         db.session.commit()
-        flash("The date is out of the poll.", "success")
+        flash(gettext("The date is out of the poll."), "success")
     return redirect(_poll_url(idea))
 
 
@@ -99,7 +100,7 @@ def mark(idea_id):
     """Mark every date at once; only a proven (signed-in) person's marks count."""
     idea = idea_views.load_idea(idea_id)
     if not current_user.is_authenticated:
-        flash("Sign in with your email to mark dates (no password: we email you a link).", "info")
+        flash(gettext("Sign in with your email to mark dates (no password: we email you a link)."), "info")
         return redirect(url_for("auth.sign_in", next=idea_views.idea_url(idea)))
     form = PollMarkForm.for_options(rules.options_of(idea))
     if form.validate_on_submit():
@@ -110,7 +111,7 @@ def mark(idea_id):
             g.poll_mark_error = error.message
         else:
             db.session.commit()
-            flash("Your marks are saved. You can change them any time.", "success")
+            flash(gettext("Your marks are saved. You can change them any time."), "success")
             return redirect(_poll_url(idea))
     g.poll_mark_form = form
     return _idea_page_again(idea)
@@ -131,11 +132,17 @@ def make_it_happen(idea_id):
 
 
 def _made(idea: Idea, event) -> str:
+    """The sentences added to the "proposed" message, each after a space."""
     hosts, invited = rules.make_it_happen(idea, event, current_user)
-    words = ""
+    sentences = []
     if hosts:
-        words += " The others who offered to host are invited as co-hosts."
+        sentences.append(gettext("The others who offered to host are invited as co-hosts."))
     if invited:
-        people = "person who said they'd come is" if invited == 1 else "people who said they'd come are"
-        words += f" {invited} {people} invited by email."
-    return words
+        sentences.append(
+            ngettext(
+                "%(num)d person who said they'd come is invited by email.",
+                "%(num)d people who said they'd come are invited by email.",
+                invited,
+            )
+        )
+    return "".join(f" {sentence}" for sentence in sentences)

@@ -2,6 +2,7 @@
 stewards' hide and restore. Each view makes one domain call and commits once."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -9,6 +10,7 @@ from eventsite import ideas as rules
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.extensions import db
 from eventsite.forms import ActionForm, IdeaFilterForm, IdeaForm, IdeaReportForm, SupportForm
+from eventsite.i18n import lazy_gettext
 from eventsite.listing import places
 from eventsite.models import Idea, IdeaStatus
 from eventsite.moderation import waits_for_steward
@@ -22,9 +24,9 @@ from eventsite.views.stewards import steward_required
 bp = Blueprint("ideas", __name__)
 INVALID = 422
 STEWARD_MESSAGES = {
-    "approve": "Approved: the idea is on the board.",
-    "hide": "Hidden: only its author and stewards can see it now.",
-    "restore": "Restored: the idea is back.",
+    "approve": lazy_gettext("Approved: the idea is on the board."),
+    "hide": lazy_gettext("Hidden: only its author and stewards can see it now."),
+    "restore": lazy_gettext("Restored: the idea is back."),
 }
 
 
@@ -68,13 +70,13 @@ def _board(query_for, template_title: str, older: bool):
 @bp.get("/ideas")
 def index():
     """Open ideas, most supported first, with the gatherings list's filters."""
-    return _board(rules.board_query, "Ideas", older=False)
+    return _board(rules.board_query, gettext("Ideas"), older=False)
 
 
 @bp.get("/ideas/older")
 def older():
     """Ideas nobody has touched for a while, and closed ones: still reachable."""
-    return _board(rules.older_query, "Older ideas", older=True)
+    return _board(rules.older_query, gettext("Older ideas"), older=True)
 
 
 @bp.route("/ideas/new", methods=["GET", "POST"])
@@ -102,8 +104,8 @@ def new():
 
 def _status_message(idea: Idea) -> str:
     if idea.status is IdeaStatus.HELD:
-        return "Thank you! Your idea will be on the board once a steward has looked at it."
-    return "Your idea is on the board."
+        return gettext("Thank you! Your idea will be on the board once a steward has looked at it.")
+    return gettext("Your idea is on the board.")
 
 
 @bp.get("/ideas/new/check-email")
@@ -143,7 +145,7 @@ def support(idea_id):
     idea = load_idea(idea_id, lock=True)
     form = SupportForm()
     if idea.status is not IdeaStatus.OPEN:
-        flash("This idea is not open for support.", "error")
+        flash(gettext("This idea is not open for support."), "error")
         return redirect(idea_url(idea))
     if form.validate():
         try:
@@ -163,15 +165,17 @@ def _support(idea: Idea, form: SupportForm) -> str:
     if not current_user.is_authenticated:
         rules.ask_to_confirm_support(idea, form.email.data, form.name.data, come, host, form.show_name.data)
         # The same words whoever the address belongs to, and however many emails it had.
-        return f"Thank you. We have emailed {form.email.data} a link: your support counts once you open it."
+        return gettext(
+            "Thank you. We have emailed %(email)s a link: your support counts once you open it.", email=form.email.data
+        )
     mine = rules.support_of(idea, current_user)
     if come:
         now = not (mine and mine.would_come)
         rules.set_support(idea, current_user, would_come=now)
-        return "Noted: you'd come." if now else "You no longer say you'd come."
+        return gettext("Noted: you'd come.") if now else gettext("You no longer say you'd come.")
     now = not (mine and mine.could_host)
     rules.set_support(idea, current_user, could_host=now, show_name=form.show_name.data if now else None)
-    return "Thank you for offering to host." if now else "You no longer offer to host."
+    return gettext("Thank you for offering to host.") if now else gettext("You no longer offer to host.")
 
 
 @bp.get("/ideas/support/<token>")
@@ -202,7 +206,7 @@ def confirm_support(token):
         flash(error.message, "error")
         return redirect(idea_url(idea))
     db.session.commit()
-    flash("Thank you: your support counts now.", "success")
+    flash(gettext("Thank you: your support counts now."), "success")
     return redirect(idea_url(idea) + "#support")
 
 
@@ -235,9 +239,12 @@ def confirm(token):
     log_in(idea.created_by)
     db.session.commit()
     if idea.status is IdeaStatus.OPEN:
-        flash("Thank you for confirming. Your idea is on the board.", "success")
+        flash(gettext("Thank you for confirming. Your idea is on the board."), "success")
     else:
-        flash("Thank you for confirming. Your idea will be on the board once a steward has looked at it.", "success")
+        flash(
+            gettext("Thank you for confirming. Your idea will be on the board once a steward has looked at it."),
+            "success",
+        )
     return redirect(idea_url(idea))
 
 
@@ -254,7 +261,7 @@ def close(idea_id):
         flash(error.message, "error")
         return redirect(idea_url(idea))
     db.session.commit()
-    flash("Your idea is closed. It stays here for anyone with the link.", "success")
+    flash(gettext("Your idea is closed. It stays here for anyone with the link."), "success")
     return redirect(idea_url(idea))
 
 
@@ -272,7 +279,7 @@ def report(idea_id):
             form.add_error(error)
         else:
             db.session.commit()
-            flash("Thank you. A steward will look at it.", "success")
+            flash(gettext("Thank you. A steward will look at it."), "success")
             return redirect(idea_url(idea))
     return render_template("ideas/report.html", form=form, idea=idea), INVALID if form.errors else 200
 
@@ -291,5 +298,5 @@ def steward_act(idea_id, action):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(STEWARD_MESSAGES[action], "success")
+        flash(str(STEWARD_MESSAGES[action]), "success")
     return redirect(idea_url(idea) if request.form.get("back") == "idea" else url_for("stewards.queue"))

@@ -1,6 +1,7 @@
 """Answering from an emailed invitation: the link proves the address; only the button acts."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from eventsite.attendees import respond
@@ -34,8 +35,7 @@ def answer_page(token):
     """The invitation's page: the gathering, and the three answers as buttons."""
     event, person = _invitation(token)
     if event is None:
-        message = "This invitation link is not valid."
-        return link_invalid(message, 404)
+        return link_invalid(gettext("This invitation link is not valid."), 404)
     suggested = request.args.get("answer") if request.args.get("answer") in ANSWERS else "going"
     rsvp = find_rsvp(event, person)
     return render_template(
@@ -59,7 +59,7 @@ def answer(token):
         abort(404)
     form = RsvpForm()
     if not form.validate_on_submit() or form.answer.data not in ANSWERS:
-        flash("Choose going, maybe or can't go.", "error")
+        flash(gettext("Choose going, maybe or can't go."), "error")
         return redirect(request.path)
     try:
         result = respond(event, person, RsvpStatus(form.answer.data), show_name=form.show_name.data)
@@ -71,5 +71,5 @@ def answer(token):
     db.session.commit()
     if not current_user.is_authenticated:
         remember(result.rsvp)
-    flash("Thanks: your answer is saved. We've emailed you the details.", "success")
+    flash(gettext("Thanks: your answer is saved. We've emailed you the details."), "success")
     return redirect(event_url(event) + "#rsvp")

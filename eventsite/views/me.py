@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from eventsite.accounts import delete_account, export_data, hosting, my_rsvps
@@ -12,6 +13,7 @@ from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.feed_tokens import feed_token
 from eventsite.forms import DeleteAccountForm, RsvpForm, SnoozeForm
+from eventsite.imports import sources_of
 from eventsite.rsvps import closed_reason, waitlist_position
 from eventsite.series import standing_answers_of
 from eventsite.views.auth import log_out
@@ -39,6 +41,7 @@ def index():
         brew_meetings=[(row.group, meeting_url(row.group, row)) for row in meetings_of(current_user)],
         snooze_form=SnoozeForm(),
         brew_action_url=lambda action: url_for("brew.me_act", action=action),
+        imports=sources_of(current_user),
     )
 
 
@@ -67,6 +70,6 @@ def delete():
         else:
             log_out()
             db.session.commit()
-            flash("Your account and your answers are deleted.", "success")
+            flash(gettext("Your account and your answers are deleted."), "success")
             return redirect(url_for("main.index"))
     return render_template("me/delete.html", form=form), 422 if form.errors else 200

@@ -4,6 +4,7 @@ the hosts' view of who is coming: list, CSV, messages.
 Every view that changes an RSVP locks the event row first (``locked_event``)."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from eventsite import attendees
@@ -51,13 +52,15 @@ def _lock_visible_event(event_id: int) -> Event:
 
 def _answer_message(rsvp) -> str:
     if rsvp.status is RsvpStatus.WAITLISTED:
-        position = waitlist_position(rsvp)
-        return f"It's full, so you're number {position} on the waitlist. We'll email you as soon as a place comes up."
-    return {
-        RsvpStatus.GOING: "You're going! We've emailed you the details and a calendar entry.",
-        RsvpStatus.MAYBE: "Noted: maybe. We've emailed you a link to change your answer.",
-        RsvpStatus.NOT_GOING: "Noted: you can't go. Thanks for letting the hosts know.",
-    }[rsvp.status]
+        return gettext(
+            "It's full, so you're number %(position)d on the waitlist. We'll email you as soon as a place comes up.",
+            position=waitlist_position(rsvp),
+        )
+    if rsvp.status is RsvpStatus.GOING:
+        return gettext("You're going! We've emailed you the details and a calendar entry.")
+    if rsvp.status is RsvpStatus.MAYBE:
+        return gettext("Noted: maybe. We've emailed you a link to change your answer.")
+    return gettext("Noted: you can't go. Thanks for letting the hosts know.")
 
 
 @bp.post("/events/<int:event_id>/rsvp")
@@ -81,8 +84,8 @@ def respond(event_id):
             db.session.commit()
             if result is None:  # the same page whoever the address belongs to
                 await_confirmation(event, form.email.data.strip())
-                flash(f"Check your email: open the link we sent to {form.email.data.strip()} to confirm your answer.",
-                      "info")  # fmt: skip
+                flash(gettext("Check your email: open the link we sent to %(email)s to confirm your answer.",
+                              email=form.email.data.strip()), "info")  # fmt: skip
             else:
                 if not current_user.is_authenticated:
                     remember(result.rsvp)
@@ -218,7 +221,10 @@ def message(event_id):
             form.add_error(error)
         else:
             db.session.commit()
-            flash(f"Your message is on its way to {sent} {'person' if sent == 1 else 'people'}.", "success")
+            message = ngettext(
+                "Your message is on its way to %(num)d person.", "Your message is on its way to %(num)d people.", sent
+            )
+            flash(message, "success")
             return redirect(url_for("rsvps.attendee_list", event_id=event.id))
     return _attendees_page(event, form), INVALID
 
@@ -235,7 +241,7 @@ def remove(event_id, rsvp_id):
     if form.validate_on_submit():
         remove_answer(event, rsvp, current_user, form.reason.data)
         db.session.commit()
-        flash("The answer is removed, and the person has been told.", "success")
+        flash(gettext("The answer is removed, and the person has been told."), "success")
         return redirect(url_for("rsvps.attendee_list", event_id=event.id))
     page = render_template("rsvps/remove.html", event=event, rsvp=rsvp, form=form)
     return page, INVALID if form.errors else 200

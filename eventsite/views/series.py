@@ -1,14 +1,16 @@
 """Series pages: the sessions, "every session", the series' feed, and "still happening"."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from eventsite import series as rules
 from eventsite.attendees import tell_promoted
 from eventsite.errors import DomainError, NotAllowed
 from eventsite.extensions import db
-from eventsite.feeds import subscribe_links
+from eventsite.feeds import feed_language, feed_language_args, subscribe_links
 from eventsite.forms import ActionForm, EndSeriesForm, EverySessionForm
+from eventsite.i18n import speaking
 from eventsite.mail import external_url
 from eventsite.models import RsvpStatus, Series
 from eventsite.series_mail import tell_every_session, tell_series_ended, tell_stopped_coming
@@ -37,7 +39,7 @@ def series_url(series: Series) -> str:
 def show(series_id, slug=None):
     """The series: its rule, coming and past sessions with their counts, and "every session"."""
     series = load_series(series_id)
-    feed = external_url("series.feed", series_id=series.id)
+    feed = external_url("series.feed", series_id=series.id, **feed_language_args())
     return render_template(
         "series/show.html",
         **series_page(series, current_user),
@@ -50,9 +52,13 @@ def show(series_id, slug=None):
 
 @bp.get("/series/<int:series_id>.ics")
 def feed(series_id):
-    """Every public session of the series, each its own VEVENT (cancelled ones too)."""
+    """Every public session of the series, each its own VEVENT (cancelled ones too), in the
+    language of ``?lang=`` (a shared feed: never Accept-Language)."""
     series = load_series(series_id)
-    return calendar_response(series_feed(series), f"series-{series.id}.ics", private=False)
+    language = feed_language(request.args.get("lang"))
+    with speaking(language):
+        feed = series_feed(series)
+    return calendar_response(feed, f"series-{series.id}.ics", private=False, language=language)
 
 
 @bp.post("/series/<int:series_id>/every-session")
@@ -63,7 +69,7 @@ def every_session(series_id):
     series = load_series(series_id)
     form = EverySessionForm()
     if not form.validate_on_submit():
-        flash("Choose going or maybe for every session.", "error")
+        flash(gettext("Choose going or maybe for every session."), "error")
         return redirect(series_url(series))
     status = RsvpStatus(form.answer.data)
     person = current_user._get_current_object()
@@ -72,7 +78,10 @@ def every_session(series_id):
         tell_promoted(result.promoted)
     tell_every_session(series, person, status, results)
     db.session.commit()
-    flash(f"You're down for every session. We've emailed {person.email} where you stand in each.", "success")
+    message = gettext(
+        "You're down for every session. We've emailed %(email)s where you stand in each.", email=person.email
+    )
+    flash(message, "success")
     return redirect(series_url(series))
 
 
@@ -90,7 +99,7 @@ def stop_coming(series_id):
         tell_promoted(result.promoted)
     tell_stopped_coming(series, person, results)
     db.session.commit()
-    flash("You've stopped coming to this series. Your places went to the waitlists.", "success")
+    flash(gettext("You've stopped coming to this series. Your places went to the waitlists."), "success")
     return redirect(series_url(series))
 
 
@@ -110,8 +119,15 @@ def renew(series_id):
         flash(str(error), "error")
         return redirect(series_url(series))
     db.session.commit()
-    added = f" {len(made)} new session{'s' if len(made) != 1 else ''} added." if made else ""
-    flash(f"Thanks: the series goes on.{added}", "success")
+    if made:
+        message = ngettext(
+            "Thanks: the series goes on. %(num)d new session added.",
+            "Thanks: the series goes on. %(num)d new sessions added.",
+            len(made),
+        )
+    else:
+        message = gettext("Thanks: the series goes on.")
+    flash(message, "success")
     return redirect(series_url(series))
 
 
@@ -122,7 +138,7 @@ def end(series_id):
     series = load_series(series_id)
     form = EndSeriesForm()
     if not form.validate_on_submit():
-        flash("Keep the message under 500 characters.", "error")
+        flash(gettext("Keep the message under 500 characters."), "error")
         return redirect(series_url(series))
     try:
         told = rules.end_series(series, current_user, form.message.data)
@@ -133,5 +149,10 @@ def end(series_id):
         return redirect(series_url(series))
     tell_series_ended(series, told, form.message.data)
     db.session.commit()
-    flash(f"The series has ended. We've emailed the {len(told)} people who had answered its sessions.", "success")
+    message = ngettext(
+        "The series has ended. We've emailed the %(num)d person who had answered its sessions.",
+        "The series has ended. We've emailed the %(num)d people who had answered its sessions.",
+        len(told),
+    )
+    flash(message, "success")
     return redirect(series_url(series))

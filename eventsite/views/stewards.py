@@ -3,21 +3,23 @@
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from eventsite import moderation
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.forms import ActionForm, PlaceForm
+from eventsite.i18n import lazy_gettext
 from eventsite.listing import places
 from eventsite.rsvps import locked_event
 from eventsite.views.events import MAX_ID
 
 bp = Blueprint("stewards", __name__, url_prefix="/stewards")
 ACTIONS = {
-    "approve": (moderation.approve, "Approved: the gathering is live."),
-    "hide": (moderation.hide, "Hidden: only its hosts and stewards can see it now."),
-    "restore": (moderation.restore, "Restored: the gathering is live again."),
+    "approve": (moderation.approve, lazy_gettext("Approved: the gathering is live.")),
+    "hide": (moderation.hide, lazy_gettext("Hidden: only its hosts and stewards can see it now.")),
+    "restore": (moderation.restore, lazy_gettext("Restored: the gathering is live again.")),
 }
 
 
@@ -54,7 +56,7 @@ def act(event_id, action):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(message, "success")
+        flash(str(message), "success")
     return redirect(url_for("stewards.queue"))
 
 
@@ -71,6 +73,6 @@ def manage_places():
             form.add_error(error)
         else:
             db.session.commit()
-            flash(f"Added {place.name}.", "success")
+            flash(gettext("Added %(name)s.", name=place.name), "success")
             return redirect(url_for("stewards.manage_places"))
     return render_template("stewards/places.html", form=form, places=places()), 422 if form.errors else 200

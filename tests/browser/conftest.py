@@ -23,6 +23,7 @@ from eventsite.extensions import db
 from eventsite.mail import external_url
 from eventsite.models import Place
 from eventsite.text import slugify
+from tests.pseudo import PSEUDO_LOCALES
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -63,8 +64,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory, smtp_server, _needs_chromium):
-    """The site, served on a free port for the whole session."""
+def live_app(tmp_path_factory, smtp_server, pseudo_translations, _needs_chromium):
+    """The site, served on a free port for the whole session; it offers the pseudo-locales
+    (tests/pseudo.py) beside the real languages."""
     database = tmp_path_factory.mktemp("browser") / "site.sqlite"
     app = create_app(
         Config,
@@ -74,6 +76,8 @@ def live_app(tmp_path_factory, smtp_server, _needs_chromium):
         MAIL_PORT=smtp_server.port,
         MAIL_FROM="eventsite <noreply@eventsite.test>",
         RATELIMIT_ENABLED=False,  # the journeys come from one address, faster than people
+        LANGUAGES=[*Config.LANGUAGES, *PSEUDO_LOCALES],
+        BABEL_TRANSLATION_DIRECTORIES=f"translations;{pseudo_translations}",
     )
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
@@ -117,13 +121,13 @@ MODES = {
 class Visitor:
     """One person at their own browser (their own cookies), in one of the MODES."""
 
-    def __init__(self, browser, base_url: str, mode: str) -> None:
+    def __init__(self, browser, base_url: str, mode: str, locale: str = "en-GB") -> None:
         self.mode = mode
         self.js = MODES[mode].get("java_script_enabled", True)
         # Reduced motion: Pico's colour transitions would otherwise be caught halfway by axe
         # right after the colour scheme changes.
         self.context = browser.new_context(
-            base_url=base_url, reduced_motion="reduce", locale="en-GB", timezone_id="Europe/London", **MODES[mode]
+            base_url=base_url, reduced_motion="reduce", locale=locale, timezone_id="Europe/London", **MODES[mode]
         )
         # Every page of every journey runs under the site's Content-Security-Policy: Chromium
         # logs each thing it refuses (an inline style or script, a foreign font...).
@@ -209,11 +213,12 @@ class Visitor:
 
 @pytest.fixture(params=list(MODES))
 def people(request, browser, base_url):
-    """Open a browser for another person: ``people()``, in this test's mode."""
+    """Open a browser for another person: ``people()``, in this test's mode; ``people(locale="pl-PL")``
+    for someone whose browser asks for another language (Playwright sends it as Accept-Language)."""
     visitors = []
 
-    def open_browser() -> Visitor:
-        visitor = Visitor(browser, base_url, request.param)
+    def open_browser(locale: str = "en-GB") -> Visitor:
+        visitor = Visitor(browser, base_url, request.param, locale)
         visitors.append(visitor)
         return visitor
 
