@@ -16,6 +16,7 @@ from eventsite.database import immediate_writes
 from eventsite.deploy import deploy_problems
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
+from eventsite.i18n import speaking
 from eventsite.mail import deliver, pending_count
 from eventsite.models import ImportSource, Person
 from eventsite.people import make_steward, remove_steward
@@ -107,13 +108,14 @@ def sync_imports():
     Each calendar is fetched outside any transaction, then applied in its own."""
     for source_id in [source.id for source in imports.sources_to_sync()]:
         source = db.session.get(ImportSource, source_id)
-        address = (source.url, source.etag, source.last_modified)
+        address, language = (source.url, source.etag, source.last_modified), source.person.language
         db.session.rollback()  # no transaction stays open while it fetches
-        fetched = imports.fetch_again(*address)
-        with immediate_writes():
-            source = db.session.get(ImportSource, source_id)
-            outcome = imports.sync(source, fetched)
-            db.session.commit()
+        with speaking(language):  # why it failed, shown to its importer on /me, in their language
+            fetched = imports.fetch_again(*address)
+            with immediate_writes():
+                source = db.session.get(ImportSource, source_id)
+                outcome = imports.sync(source, fetched)
+                db.session.commit()
         label = f"Calendar {source.id}"  # not its address: a private calendar's address is a secret
         if source.last_error:
             click.echo(f"{label}: {source.last_error}", err=True)

@@ -69,6 +69,8 @@ class Found:
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)  # the rules applied, for the importer to see
     problem: str = ""  # why it cannot come in; "" when it can
+    rule_text: str = ""  # the source's RRULE, and its first start (before a series that
+    first_local: datetime | None = None  # began in the past moves on to its next session)
 
     @property
     def starts(self) -> datetime | None:
@@ -85,10 +87,12 @@ class Found:
 
     @property
     def fingerprint(self) -> str:
-        """Changes when anything that is brought in changes (not the notes)."""
-        rule = self.repeats.to_rrule(self.starts_local.date()) if self.repeats and self.starts_local else ""
-        parts = [self.title, self.starts_local, self.ends_local, self.timezone, self.venue_name, self.address,
-                 self.online_url, self.description, rule, self.cancelled]  # fmt: skip
+        """Changes when anything that is brought in changes at the source (not the notes, and
+        not as time passes: a series is known by its own first start and rule)."""
+        start = self.first_local or self.starts_local
+        length = self.ends_local - self.starts_local if self.starts_local and self.ends_local else None
+        parts = [self.title, start, length, self.timezone, self.venue_name, self.address, self.online_url,
+                 self.description, self.rule_text, self.cancelled]  # fmt: skip
         return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
     @property
@@ -220,21 +224,27 @@ def _known_zone(name: str) -> str:
 
 def _in_a_zone(moment: datetime, tzid, default_zone: str, found: Found) -> tuple[str, datetime]:
     """The zone a gathering is written in, and its naive local start there."""
-    if moment.tzinfo is None:
-        return default_zone, moment.replace(second=0, microsecond=0)
     named = _known_zone(str(tzid)) if tzid else ""
+    if moment.tzinfo is None:  # floating, or a zone the file names but does not describe
+        if named:
+            return named, moment.replace(second=0, microsecond=0)
+        if tzid:
+            found.notes.append(_unknown_zone(tzid, default_zone))
+        return default_zone, moment.replace(second=0, microsecond=0)
     if named:
         return named, moment.astimezone(ZoneInfo(named)).replace(tzinfo=None, second=0, microsecond=0)
     if tzid:
-        found.notes.append(
-            gettext(
-                "Its time zone “%(zone)s” is not one the site knows: the time is kept, written in %(site)s.",
-                zone=_clean(str(tzid))[:60],
-                site=default_zone,
-            )
-        )
+        found.notes.append(_unknown_zone(tzid, default_zone))
     local = moment.astimezone(ZoneInfo(default_zone)).replace(tzinfo=None, second=0, microsecond=0)
     return default_zone, local
+
+
+def _unknown_zone(tzid, default_zone: str) -> str:
+    return gettext(
+        "Its time zone “%(zone)s” is not one the site knows: the time is kept, written in %(site)s.",
+        zone=_clean(str(tzid))[:60],
+        site=default_zone,
+    )
 
 
 def _end(component, start: datetime, zone_name: str, start_local: datetime, found: Found) -> datetime:
@@ -271,7 +281,8 @@ def _where(component, found: Found) -> None:
 
 
 def _repeating(component, start: datetime, found: Found, zone: ZoneInfo, now: datetime) -> Found | None:
-    rule_text = component.get("RRULE").to_ical().decode().upper()
+    rule_text = component.get("RRULE").to_ical().decode().upper().replace("\\", "")
+    found.rule_text = rule_text
     parts = dict(part.split("=", 1) for part in rule_text.split(";") if "=" in part)
     rule = _series_rule(parts, found.starts_local, zone)
     if rule is None:
@@ -283,6 +294,7 @@ def _repeating(component, start: datetime, found: Found, zone: ZoneInfo, now: da
         return found
     # Its sessions in local wall-clock time (19:00 stays 19:00), by the source's own rule.
     first, length = found.starts_local, found.ends_local - found.starts_local
+    found.first_local = first
     without_until = ";".join(f"{name}={value}" for name, value in parts.items() if name != "UNTIL")
     try:
         sessions = rrulestr(without_until, dtstart=first)
@@ -315,7 +327,9 @@ def _repeating(component, start: datetime, found: Found, zone: ZoneInfo, now: da
         )
     if rule.count is not None and rule.count > MAX_SESSIONS:
         rule = RepeatRule(rule.repeats, rule.until, MAX_SESSIONS, rule.week_of_month)
-        found.notes.append(gettext("Only its next %(num)d sessions are made.", num=MAX_SESSIONS))
+        found.notes.append(
+            ngettext("Only its next %(num)d session is made.", "Only its next %(num)d sessions are made.", MAX_SESSIONS)
+        )
     found.repeats = rule
     _check_basics(found)
     return found

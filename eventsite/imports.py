@@ -64,7 +64,8 @@ def start_import(person: Person, *, url: str = "", upload: bytes = b"", filename
         body, etag, last_modified = fetched.body, fetched.etag, fetched.last_modified
     else:
         body = upload
-    text = without_people(body.decode("utf-8", errors="replace"))
+    # No NUL: PostgreSQL text cannot hold one (and no calendar needs one).
+    text = without_people(body.decode("utf-8", errors="replace").replace("\x00", ""))
     calendar = _read(text, field_name)
     name = calendar.name or (filename[:200] if not url else url[:200])
     pending = PendingImport(person_id=person.id, url=url or None, name=name, keep_in_sync=keep_in_sync and bool(url),
@@ -150,6 +151,8 @@ def _compare(calendar: ReadCalendar, source: ImportSource | None, removals: bool
             rows.append(Row(found, OVER, item))  # cancelled or over here: never made again
         elif found.cancelled:
             rows.append(Row(found, CANCELLED, item))
+        elif found.problem:
+            rows.append(Row(found, UNCHANGED, item))  # it can no longer come in (its problem says why): left as it is
         else:
             rows.append(Row(found, UNCHANGED if hmac.compare_digest(item.fingerprint, found.fingerprint) else CHANGED,
                             item))  # fmt: skip
@@ -180,10 +183,13 @@ class Outcome:
 def bring_in(pending: PendingImport, person: Person, chosen: set[str], kind: str, place: str) -> Outcome:
     """Make the chosen new events (as ``kind``, at ``place``: a place's slug or "online"),
     apply every change and cancellation to what came from this calendar before, and
-    remember the choices for syncing. The pending import is used up."""
+    remember the choices for syncing (only when some were chosen: the form asks for a kind and
+    a place only then). The pending import is used up."""
     source = source_for(person, pending.url) or ImportSource(person_id=person.id, url=pending.url)
-    source.name, source.kind, source.place = pending.name[:200], kind, place
-    source.keep_in_sync = pending.keep_in_sync
+    source.name = pending.name[:200]
+    if chosen:
+        source.kind, source.place = kind, place
+    source.keep_in_sync = source.keep_in_sync or pending.keep_in_sync  # stopped only by "Stop syncing"
     source.etag, source.last_modified = pending.etag, pending.last_modified
     source.last_checked_at = source.last_ok_at = utcnow()
     source.last_error = ""

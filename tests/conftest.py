@@ -184,7 +184,10 @@ def pseudo_settings(pseudo_translations) -> dict:
 
     return {
         "LANGUAGES": [*Config.LANGUAGES, *PSEUDO_LOCALES],
-        "BABEL_TRANSLATION_DIRECTORIES": f"translations;{pseudo_translations}",
+        # The pseudo-locales' directory first: Flask-Babel merges a language's catalogues in this
+        # order and keeps the last one's plural rule, and a directory without the language gives
+        # English's ("n != 1"), which would break Polish's three forms were it last.
+        "BABEL_TRANSLATION_DIRECTORIES": f"{pseudo_translations};translations",
     }
 
 

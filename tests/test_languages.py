@@ -19,7 +19,7 @@ from eventsite.models import Person
 from tests.pseudo import ACCENTED, RIGHT_TO_LEFT, extract
 
 POLISH = Path(__file__).resolve().parent.parent / "eventsite/translations/pl/LC_MESSAGES/messages.po"
-PLACEHOLDER = re.compile(r"%\((\w+)\)")
+PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
 HTML_TAG = re.compile(r"<html lang=\"([^\"]+)\" dir=\"(ltr|rtl)\">")
 
 
@@ -210,12 +210,12 @@ def test_polish_translates_every_message_in_the_source(tmp_path):
     """Every message the code and templates use (extracted now) has a Polish translation that
     is not fuzzy, with every plural form, and the same placeholders as the English."""
     with extract(tmp_path / "messages.pot").open("rb") as source:
-        wanted = [message.id for message in read_po(source) if message.id]
+        wanted = [(message.id, message.context) for message in read_po(source) if message.id]
     polish = _polish()
     missing = [
         message_id
-        for message_id in wanted
-        if (found := polish.get(message_id)) is None
+        for message_id, context in wanted
+        if (found := polish.get(message_id, context=context)) is None
         or found.fuzzy
         or not all(found.string if isinstance(found.string, tuple) else [found.string])
     ]
@@ -231,8 +231,8 @@ def test_polish_plurals_have_its_three_forms(app):
     assert plurals, "no message has a plural form: counts are not translated with ngettext"
     with app.test_request_context(), speaking("pl"):
         for message in plurals:
-            names = set(PLACEHOLDER.findall(message.id[1])) - {"num"}
-            values = dict.fromkeys(names, "x")
+            values = {name: 7 if kind == "d" else "x" for name, kind in PLACEHOLDER.findall(message.id[1])}
+            values.pop("num", None)
             one, few, many = message.string
             for count, form in ((1, one), (3, few), (5, many), (22, few), (12, many), (101, many)):
                 assert ngettext(*message.id, count, **values) == form % {**values, "num": count}, (message.id, count)

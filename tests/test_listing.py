@@ -12,9 +12,9 @@ from eventsite.extensions import db
 from eventsite.models import EventHost, EventKind, EventStatus, Rsvp, RsvpStatus
 from tests.conftest import LONDON, future_local
 
-CARD_TITLE = re.compile(r'<h3><a href="[^"]*">(.*?)</a></h3>')
+CARD_TITLE = re.compile(r'<h3 dir="auto"><a href="[^"]*">(.*?)</a></h3>')
 DAY_HEADING = re.compile(r'<h2 id="day-([0-9-]+)">(.*?)</h2>')
-DESCRIPTION = re.compile(r'<section class="description" aria-label="Description">(.*?)</section>', re.DOTALL)
+DESCRIPTION = re.compile(r'<section class="description" dir="auto" aria-label="Description">(.*?)</section>', re.DOTALL)
 
 
 def listed_titles(page: str) -> list[str]:
@@ -382,7 +382,7 @@ def test_event_page_shows_everything_people_need(client, make_event, make_person
 
     page = client.get(f"/events/{event.id}-{event.slug}").text
 
-    assert "<h1>Frailty: spotting it early</h1>" in page
+    assert '<h1 dir="auto">Frailty: spotting it early</h1>' in page
     assert "Workshop" in page
     assert f"{event.local_start:%a %-d %b %Y}, 14:00" in page
     assert re.search(r"\((GMT|BST), Europe/London\)", page)

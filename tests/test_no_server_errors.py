@@ -36,7 +36,7 @@ FIELDS = ["title", "kind", "starts_at", "ends_at", "timezone", "place", "venue_n
           "date_from", "date_to", "audience", "subject", "body", "repeats", "week_of_month", "repeat_until",
           "repeat_count", "seen_dates", "apply_to", "answer", "series", "reply_to_me", "said",
           "support", "show_name", "option-date", "option-time", "option-end_time", "option-timezone",
-          "marks-option_1"]  # fmt: skip
+          "marks-option_1", "url", "keep_in_sync", "chosen", "file"]  # fmt: skip
 
 
 def _paths(app, event_id: int) -> list[tuple[str, set[str]]]:

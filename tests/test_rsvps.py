@@ -1079,7 +1079,7 @@ def test_an_answer_without_an_email_gets_a_summary_at_the_top_and_the_message_be
     message = "Enter your email address, so we can send your answer and a link to change it."
     assert error_beside(response, "email") == message
     summary = response.text.index('class="error-summary"')
-    assert response.text.index("<h1>") < summary < response.text.index('id="rsvp-heading"')
+    assert response.text.index("<h1 ") < summary < response.text.index('id="rsvp-heading"')
     assert 'data-move-after="rsvp-heading"' in response.text  # site.js moves it beside the form
     assert f'<a href="#email">Your email: {html.escape(message)}</a>' in response.text
     assert rsvp_count(event.id) == 0
@@ -1087,8 +1087,8 @@ def test_an_answer_without_an_email_gets_a_summary_at_the_top_and_the_message_be
 
 def me_card(response, event: Event) -> str:
     """The card for ``event`` on /me."""
-    found = re.search(rf'<article class="event-card">\s*<h3><a href="/events/{event.id}-.*?</article>', response.text,
-                      re.S)  # fmt: skip
+    card = rf'<article class="event-card">\s*<h3 dir="auto"><a href="/events/{event.id}-.*?</article>'
+    found = re.search(card, response.text, re.S)
     assert found, f"no card for event {event.id} on /me"
     return found.group(0)
 

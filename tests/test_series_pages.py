@@ -281,7 +281,7 @@ def test_the_series_feed_has_each_session_as_its_own_event_across_the_clocks_cha
 
 def listed(client, query: str = "") -> list[int]:
     html = client.get(f"/{query}").text
-    return [int(found) for found in re.findall(r'<h3><a href="/events/(\d+)-', html)]
+    return [int(found) for found in re.findall(r'<h3 dir="auto"><a href="/events/(\d+)-', html)]
 
 
 def test_a_series_takes_one_slot_on_the_list_unless_every_session_is_asked_for(app, client, host):

@@ -31,7 +31,7 @@ class PollOptionForm(BaseForm):
         validators=[Optional()],
         description=lazy_gettext("Optional: two hours later if left empty."),
     )
-    timezone = SelectField(lazy_gettext("Time zone"), validators=[InputRequired()])
+    timezone = SelectField(lazy_gettext("Time zone"), validators=[InputRequired()], render_kw={"translate": "no"})
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "option")

@@ -77,7 +77,7 @@ def live_app(tmp_path_factory, smtp_server, pseudo_translations, _needs_chromium
         MAIL_FROM="eventsite <noreply@eventsite.test>",
         RATELIMIT_ENABLED=False,  # the journeys come from one address, faster than people
         LANGUAGES=[*Config.LANGUAGES, *PSEUDO_LOCALES],
-        BABEL_TRANSLATION_DIRECTORIES=f"translations;{pseudo_translations}",
+        BABEL_TRANSLATION_DIRECTORIES=f"{pseudo_translations};translations",  # this order: see tests/conftest.py
     )
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
