@@ -32,10 +32,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.dev ## measure pages (5,000 events), sustained RSVP writes under gunicorn, a brew round of 2,000
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/rsvp.py
+bench: $(VENV)/.dev ## a brew round of 2,000, then one table: pages and feeds vs nginx and hello-world, writes, cold feed, memory
 	$(BIN)/python bench/brew.py
+	$(BIN)/python bench/run.py
 
 translations: $(VENV)/.runtime ## extract every message, bring each catalogue up to date, compile them
 	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-wrap --add-location=file \

@@ -52,6 +52,9 @@ class Config:
     MAIL_USE_TLS = env_flag("MAIL_USE_TLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "eventsite <noreply@localhost>")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Who sends: "after-response" (the web worker, once the page is out) or "worker"
+    # (only `flask send-mail --watch`, a process of its own).
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "after-response")
 
     # Rate limits on the forms that send email or create rows. Use Redis when
     # running several workers or instances, so they share one count.

@@ -7,9 +7,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import DEV_SECRET_KEY, Config
-from eventsite import database, i18n, mail, models, security  # noqa: F401 - models register their tables
-from eventsite.cli import commands
-from eventsite.extensions import csrf, db, limiter, login_manager, migrate
+from eventsite import assets, cache, database, i18n, mail, models, security  # noqa: F401 - models register their tables
+from eventsite.cli import commands as cli_commands
+from eventsite.extensions import csrf, db, limiter, login_manager
+from eventsite.mail import DELIVERY_MODES
 from eventsite.moderation import MODERATION_MODES
 from eventsite.times import is_timezone
 from eventsite.views import again as again_views
@@ -34,8 +35,10 @@ from eventsite.views import stewards as steward_views
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config_class: type = Config, **overrides) -> Flask:
-    app = Flask(__name__, template_folder=ROOT / "templates", instance_relative_config=True)
+def create_app(config_class: type = Config, *, commands: bool = True, **overrides) -> Flask:
+    """The app. ``commands=False`` (gunicorn's ``wsgi.py``) leaves out the ``flask`` commands
+    and Flask-Migrate, which a web worker never runs (Alembic alone is about 11 MiB per worker)."""
+    app = Flask(__name__, template_folder=ROOT / "templates", static_folder=None, instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
     check_config(app.config)
@@ -43,9 +46,17 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
-    for command in commands:
-        app.cli.add_command(command)
+    if commands:
+        register_commands(app)
     return app
+
+
+def register_commands(app: Flask) -> None:
+    from flask_migrate import Migrate  # only where migrations can run: the flask command, tests
+
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_item=database.render_item, render_as_batch=True)
+    for command in cli_commands:
+        app.cli.add_command(command)
 
 
 def check_config(config) -> None:
@@ -56,6 +67,8 @@ def check_config(config) -> None:
         raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
     if config["DEFAULT_LANGUAGE"] not in config["LANGUAGES"]:
         raise RuntimeError(f"DEFAULT_LANGUAGE must be one of LANGUAGES ({' '.join(config['LANGUAGES'])}).")
+    if config["MAIL_DELIVERY"] not in DELIVERY_MODES:
+        raise RuntimeError(f"MAIL_DELIVERY must be one of: {', '.join(DELIVERY_MODES)}.")
     if config["MODERATION"] not in MODERATION_MODES:
         raise RuntimeError(f"MODERATION must be one of: {', '.join(MODERATION_MODES)}.")
 
@@ -70,14 +83,15 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=database.render_item)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     database.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)
     mail.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -189,8 +189,8 @@ def ask_to_confirm(
     check_answer(event, status, guests)
     if _answer_mails_this_hour(email) >= current_app.config["ANSWER_MAILS_PER_ADDRESS"]:
         return []
-    pending, token = hold_answer(event, email, name, status, guests, show_name)
-    promoted = fill_open_seats(event)
+    pending, token, freed_places = hold_answer(event, email, name, status, guests, show_name)
+    promoted = fill_open_seats(event) if freed_places else []
     tell_promoted(promoted)
     held_minutes = current_app.config["ANSWER_HOLD_MINUTES"] if pending.held_places else None
     queue_mail(

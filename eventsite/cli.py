@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from eventsite import again, attendees, brew_meetings, brew_rounds, demo, imports, retention, series
+from eventsite import again, attendees, brew_meetings, brew_rounds, demo, imports, mail, retention, series
 from eventsite.backup import BackupFailed, backup_sqlite
 from eventsite.brew_meetings import MISSED_ROUNDS_TO_PAUSE as MISSED_ROUNDS
 from eventsite.database import immediate_writes
@@ -41,9 +41,15 @@ def seed_demo(events, people, rsvps, if_empty):
 
 
 @click.command("send-mail")
-def send_mail():
-    """Send queued email (after an SMTP outage, or from cron)."""
+@click.option("--watch", is_flag=True, help="Keep sending as mail is queued, until stopped (MAIL_DELIVERY=worker).")
+@click.option("--every", type=click.FloatRange(0.05), default=1.0, show_default=True, help="Seconds between looks.")
+def send_mail(watch, every):
+    """Send queued email (after an SMTP outage, or from cron); with --watch, as a service."""
     with immediate_writes():
+        if watch:
+            click.echo(f"Sending queued mail as it comes (every {every:g} s); stop with Ctrl-C or SIGTERM.")
+            mail.watch(every)
+            return
         sent, failed = deliver()
         click.echo(f"Sent {sent}, failed {failed}, still queued {pending_count()}.")
         if failed:

@@ -36,10 +36,13 @@ from eventsite.models import (
     PollVote,
     Rsvp,
     RsvpStatus,
+    Series,
+    SeriesHost,
     Tag,
     event_tags,
+    idea_tags,
 )
-from eventsite.recurrence import RepeatRule, Repeats, weeks_of_month
+from eventsite.recurrence import RepeatRule, Repeats, session_start, weeks_of_month
 from eventsite.series import sessions_of, start_series
 from eventsite.text import render_markdown, slugify, summary_text
 from eventsite.times import local_to_utc
@@ -272,6 +275,7 @@ def seed_bulk(events: int, people: int, rsvps: int, seed: int = 5000) -> str:
     person_ids = _insert_returning_ids(Person, person_rows)
     capacities = [rng.choice([None, 10, 20, 50, 100]) for _ in range(events)]
     event_rows = [_bulk_event(rng, now, place_ids, person_ids, capacity) for capacity in capacities]
+    series_count = _bulk_series(now, event_rows)
     event_ids = _insert_returning_ids(Event, event_rows)
     hosts = [
         {"event_id": eid, "person_id": row["created_by_id"]} for eid, row in zip(event_ids, event_rows, strict=True)
@@ -280,7 +284,9 @@ def seed_bulk(events: int, people: int, rsvps: int, seed: int = 5000) -> str:
     _insert(event_tags, [{"event_id": eid, "tag_id": tid} for eid in event_ids for tid in rng.sample(tag_ids, 2)])
     rsvp_rows = _bulk_rsvps(rng, dict(zip(event_ids, capacities, strict=True)), person_ids, rsvps)
     _insert(Rsvp, rsvp_rows)
-    return f"Bulk data: {events} gatherings, {people} people, {len(rsvp_rows)} RSVPs."
+    idea_count = _bulk_ideas(rng, now, place_ids, tag_ids, person_ids)
+    return (f"Bulk data: {events} gatherings ({series_count} series of {BULK_SESSIONS} weekly sessions), "
+            f"{people} people, {len(rsvp_rows)} RSVPs, {idea_count} ideas.")  # fmt: skip
 
 
 def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
@@ -340,7 +346,72 @@ def _bulk_event(rng: random.Random, now: datetime, place_ids, person_ids, capaci
         "access_features": [],
         "created_by_id": rng.choice(person_ids),
         "published_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "series_id": None,  # _bulk_series sets these on a few
+        "occurs_on": None,
     }
+
+
+BULK_SERIES, BULK_SESSIONS = 4, 10  # weekly series, and the sessions each (made by the bulk insert)
+BULK_IDEAS, BULK_SUPPORTERS = 300, 6  # ideas on the board, and at most this many supporters each
+
+
+def _bulk_series(now: datetime, event_rows: list[dict]) -> int:
+    """Make the first BULK_SERIES x BULK_SESSIONS event rows the sessions of weekly series (one
+    ``series`` row and host each; the sessions copy their first row, on the rule's dates), as
+    eventsite.series would have made them; fewer series below 400 events (at most one event in
+    ten a session). Returns how many series."""
+    count = min(BULK_SERIES, len(event_rows) // (10 * BULK_SESSIONS))
+    zone = ZoneInfo("Europe/London")
+    rule = RepeatRule(Repeats.WEEKLY, count=BULK_SESSIONS)
+    series_rows, dates = [], []
+    for number in range(count):
+        first = event_rows[number * BULK_SESSIONS]
+        first_date = (now - timedelta(weeks=2) + timedelta(days=number)).astimezone(zone).date()
+        days = rule.dates(first_date, first_date + timedelta(weeks=BULK_SESSIONS))
+        dates.append(days)
+        series_rows.append({"title": first["title"], "rule": rule.to_rrule(first_date), "first_date": first_date,
+                            "local_time": time(18), "duration_minutes": 120, "timezone": zone.key,
+                            "created_by_id": first["created_by_id"], "made_through": days[-1]})  # fmt: skip
+    series_ids = _insert_returning_ids(Series, series_rows)
+    _insert(
+        SeriesHost,
+        [
+            {"series_id": sid, "person_id": row["created_by_id"]}
+            for sid, row in zip(series_ids, series_rows, strict=True)
+        ],
+    )
+    for number, (series_id, days) in enumerate(zip(series_ids, dates, strict=True)):
+        first = event_rows[number * BULK_SESSIONS]
+        for offset, day in enumerate(days):
+            starts_at = session_start(day, time(18), zone)
+            session = event_rows[number * BULK_SESSIONS + offset]
+            timing = {"starts_at": starts_at, "ends_at": starts_at + timedelta(hours=2)}
+            session.update(first | timing, series_id=series_id, occurs_on=day, status=EventStatus.PUBLISHED)
+            session["cancelled_at"] = None
+    return count
+
+
+def _bulk_ideas(rng: random.Random, now: datetime, place_ids, tag_ids, person_ids) -> int:
+    """BULK_IDEAS open ideas, each with a tag or two and a few supporters (their counts kept
+    on the idea, as eventsite.ideas keeps them), active in the last month (none faded)."""
+    idea_rows, supports = [], []
+    for number in range(BULK_IDEAS):
+        title, kind, _where, _tags, description, _come, _host = IDEAS[number % len(IDEAS)]
+        description_html, summary = _rendered(description)
+        supporters = rng.sample(person_ids, min(len(person_ids), rng.randint(1, BULK_SUPPORTERS)))
+        hosting = supporters[: rng.randint(0, 1)]
+        active = now - timedelta(days=rng.randint(0, 30), hours=rng.randint(0, 23))
+        idea_rows.append({"title": f"{title} ({number})", "kind": kind, "description": description,
+                          "description_html": description_html, "summary": summary,
+                          "place_id": rng.choice(place_ids), "status": IdeaStatus.OPEN,
+                          "created_by_id": rng.choice(person_ids), "created_at": active, "last_activity_at": active,
+                          "would_come_count": len(supporters), "could_host_count": len(hosting)})  # fmt: skip
+        supports.append([{"person_id": person, "would_come": True, "could_host": person in hosting,
+                          "show_name": person in hosting} for person in supporters])  # fmt: skip
+    idea_ids = _insert_returning_ids(Idea, idea_rows)
+    _insert(IdeaSupport, [row | {"idea_id": iid} for iid, rows in zip(idea_ids, supports, strict=True) for row in rows])
+    _insert(idea_tags, [{"idea_id": iid, "tag_id": tid} for iid in idea_ids for tid in rng.sample(tag_ids, 2)])
+    return len(idea_ids)
 
 
 def _bulk_rsvps(rng: random.Random, capacities: dict, person_ids, count: int) -> list[dict]:

@@ -2,40 +2,37 @@
 and each person's own "my gatherings" feed, plus the links that subscribe to them.
 
 The shared feed is polled by every subscriber's calendar app, so its bytes are
-cached per process (one copy per language) until something in it changes: a one-row
-query (the newest ``updated_at`` and the number of events) tells. Answers touch their
-event's ``updated_at`` (the feed shows counts), so the check sees them too.
+cached per process (one copy per language and filter) until the site's content version
+moves (``eventsite.cache``): one query of three index lookups tells, before anything else.
 
 A shared feed speaks the language its link asks for (``?lang=``), a personal feed its
 person's: calendar servers fetch feeds with no Accept-Language and no cookie.
 """
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from threading import Lock
 from urllib.parse import quote, urlencode
 
 from flask import current_app
 from flask_babel import gettext, ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventsite import brew_meetings
+from eventsite.cache import store
 from eventsite.database import utcnow
 from eventsite.extensions import db
 from eventsite.i18n import current_language, speaking, supported
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.listing import EventFilters, apply_filters, listed_now
 from eventsite.mail import external_url
-from eventsite.models import Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus, Tag
+from eventsite.models import ContentVersion, Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus, Tag
 from eventsite.rsvps import Attendance, attendance_by_event, waitlist_position
 
 WINDOW_PAST = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
 CANCELLED_KEPT = timedelta(days=7)  # a cancelled event stays (struck through) this long after it ends
-CACHE_SIZE = 64
 NIGHT_ENDS = time(6)  # a gathering ending by then belongs to the evening before (month view)
 PUBLIC = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
@@ -50,8 +47,14 @@ class Feed:
 # -- the shared feed ------------------------------------------------------------------------
 
 
-_cache: OrderedDict[tuple, Feed] = OrderedDict()
-_cache_lock = Lock()
+# What keys a shared feed: the content version, the latest ``public_from`` passed (a
+# gathering run again joins the feed then, with no write) and, for Last-Modified, the
+# newest change. Three index lookups in one statement, built once.
+FEED_STATE = select(
+    select(ContentVersion.number).where(ContentVersion.id == 1).scalar_subquery(),
+    select(func.max(Event.public_from)).where(Event.public_from <= bindparam("now")).scalar_subquery(),
+    select(func.max(Event.updated_at)).scalar_subquery(),
+)
 
 
 def feed_filters(filters: EventFilters) -> EventFilters:
@@ -79,29 +82,18 @@ def feed_language_args() -> dict[str, str]:
 
 def shared_feed(filters: EventFilters, name: str, language: str) -> Feed:
     """The shared feed for these filters (see ``feed_filters``) in ``language`` (``name`` already in
-    it), rebuilt only when an event changed."""
+    it), rebuilt only when the site's content changed."""
     filters = feed_filters(filters)
     now = utcnow()
-    # Events are never deleted (hidden or cancelled instead), and every change moves
-    # updated_at, so the newest updated_at (one index lookup) says whether anything changed.
-    # A gathering run again joins the feed at its ``public_from`` without any change: the
-    # latest such moment passed keys the cache too (the same one-row query).
-    # Two index lookups (updated_at, public_from), never a scan of every event.
-    newest = select(func.max(Event.updated_at)).scalar_subquery()
-    last_listed = select(func.max(Event.public_from)).where(Event.public_from <= now).scalar_subquery()
-    newest, listed = db.session.execute(select(newest, last_listed)).one()
+    version, listed, newest = db.session.connection().execute(FEED_STATE, {"now": now}).one()
     config = current_app.config
-    key = (filters, name, language, newest, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    with speaking(language):
-        feed = _build_shared_feed(filters, name, now, newest)
-    with _cache_lock:
-        _cache[key] = feed
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    key = (filters, name, language, version, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
+    feeds = store("feeds")
+    feed = feeds.get(key)
+    if feed is None:
+        with speaking(language):
+            feed = _build_shared_feed(filters, name, now, newest)
+        feeds.put(key, feed)
     return feed
 
 

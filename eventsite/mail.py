@@ -1,24 +1,32 @@
 """The mail queue: messages are queued in the transaction that causes them and
 delivered after it commits, so a failed SMTP connection loses nothing.
 
+Who delivers them is ``MAIL_DELIVERY``: ``after-response`` (the default) has the web
+worker send what its request queued once the response has gone to the browser, so
+nobody waits for SMTP; ``worker`` leaves it all to ``flask send-mail --watch``, a
+process of its own (production: the web workers then only ever write to the database).
+
 Each message is claimed before it is sent, so a web worker and a concurrent
 ``flask send-mail`` never send the same message twice.
 """
 
 import secrets
+import signal
 import smtplib
 import sys
+import time
+from contextlib import nullcontext
 from dataclasses import astuple, dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, has_app_context, render_template
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from eventsite.database import utcnow
+from eventsite.database import immediate_writes, utcnow
 from eventsite.extensions import db
 from eventsite.i18n import current_language, speaking
 from eventsite.models import OutboxMail, Person
@@ -26,6 +34,7 @@ from eventsite.text import has_control_chars
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
+DELIVERY_MODES = ("after-response", "worker")
 _PENDING = "outbox_pending"
 _COMMITTED = "outbox_committed"
 
@@ -96,14 +105,40 @@ def _forget_rolled_back(session: Session) -> None:
 
 
 def _deliver_after_request(response):
+    """Send what this request queued once the response is out (``call_on_close``), with
+    an app context of its own: the request's is gone by then."""
     ids = db.session.info.pop(_COMMITTED, None)
-    if ids:
+    if ids and current_app.config["MAIL_DELIVERY"] == "after-response":
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _deliver_in(app, ids))
+    return response
+
+
+def _deliver_in(app: Flask, ids: list[int]) -> None:
+    """After the response, under a WSGI server, no app context is left: push one (and so a
+    session of its own). One that is still active (a test's) is used as it is."""
+    with nullcontext() if has_app_context() else app.app_context(), immediate_writes():
         try:
             deliver(ids)
         except Exception:  # the change is saved; its mail stays queued for send-mail
             db.session.rollback()
-            current_app.logger.exception("could not deliver mail after the request")
-    return response
+            app.logger.exception("could not deliver mail after the request")
+
+
+def watch(every: float, rounds: int | None = None) -> None:
+    """``flask send-mail --watch``: deliver whatever is due, then look again ``every`` seconds
+    (at once while there is more), until SIGTERM or Ctrl-C (``rounds``: tests stop sooner)."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    done = 0
+    try:
+        while not stopping and (rounds is None or done < rounds):
+            sent, failed = deliver()
+            done += 1
+            if sent + failed == 0 or failed:
+                time.sleep(every)
+    except KeyboardInterrupt:
+        pass
 
 
 def deliver(ids: list[int] | None = None) -> tuple[int, int]:

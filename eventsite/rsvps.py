@@ -324,16 +324,17 @@ def threshold_just_reached(event: Event) -> bool:
 
 def hold_answer(
     event: Event, email: str, name: str, status: RsvpStatus, guests: int = 0, show_name: bool = False
-) -> tuple[PendingAnswer, str]:
-    """Keep a guest's answer until the address is proven; return it and its link's token.
+) -> tuple[PendingAnswer, str, bool]:
+    """Keep a guest's answer until the address is proven; return it, its link's token and
+    whether an earlier answer it replaced had held places (now free for the waitlist).
 
     The same work happens whoever the address belongs to (nobody is looked up), so
     neither the page nor the counts tell whether it was known or had answered. An
     earlier pending answer from the same address is replaced. ``event`` comes from
     ``locked_event``."""
     check_answer(event, status, guests)
-    db.session.execute(delete(PendingAnswer).where(PendingAnswer.event_id == event.id, PendingAnswer.email == email))
-    db.session.flush()
+    replaced = delete(PendingAnswer).where(PendingAnswer.event_id == event.id, PendingAnswer.email == email)
+    freed = db.session.scalars(replaced.returning(PendingAnswer.held_places)).all()
     now = utcnow()
     secret = secrets.token_urlsafe(16)  # 128 bits
     pending = PendingAnswer(event_id=event.id, email=email, name=name.strip(), status=status, guests=guests,
@@ -346,7 +347,7 @@ def hold_answer(
     db.session.add(pending)
     event.updated_at = now  # places left changed: feeds must notice
     db.session.flush()
-    return pending, f"{event.id}.{secret}"
+    return pending, f"{event.id}.{secret}", any(freed)
 
 
 def _room_for_hold(event: Event, party: int) -> bool:

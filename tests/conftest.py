@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g
+from flask import Flask, g
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from config import Config, database_url
@@ -112,7 +113,8 @@ def pg_schema_ready():
 
 
 def _empty_postgresql() -> None:
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    # The content version's one row stays (its number only moves on); every other table empties.
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables if table.name != "content_version")
     db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     db.session.commit()
 
@@ -126,6 +128,17 @@ def backend(request):
 def app_settings() -> dict:
     """Override in a test module to create the app with other settings."""
     return {}
+
+
+class ServerLikeClient(FlaskClient):
+    """Closes each response once it is read, as a WSGI server does after sending it, so
+    what runs after the response (mail delivery, ``call_on_close``) runs before the test goes on."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = ServerLikeClient  # every app a test makes
 
 
 @pytest.fixture
@@ -150,9 +163,11 @@ def app(backend, tmp_path, smtp_server, pg_schema_ready, app_settings):
     def _forget_signed_in_person():
         # The test holds one app context open, so requests share ``g``; clear
         # Flask-Login's cache so each request (and each client) loads its own person,
-        # and Flask-Babel's, so each request chooses its own language.
+        # Flask-Babel's, so each request chooses its own language, and Flask-WTF's, so each
+        # session gets its own CSRF token.
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
+        g.pop("csrf_token", None)
 
     with app.app_context():
         if backend == "sqlite":

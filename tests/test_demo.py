@@ -160,3 +160,34 @@ def test_the_demo_has_a_dozen_ideas_with_support_one_closed_and_one_faded(networ
     offers = [name for idea in ideas for name in hosts_offering(idea)]
     assert "someone" in offers
     assert any(name != "someone" for name in offers)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_bulk_data_has_weekly_series_sessions_and_ideas_with_supporters(app):
+    from eventsite.demo import BULK_IDEAS, BULK_SERIES, BULK_SESSIONS
+    from eventsite.ideas import board_query
+    from eventsite.listing import EventFilters
+    from eventsite.models import Idea, IdeaSupport, Series
+    from eventsite.series import rule_of
+
+    seed_bulk(events=10 * BULK_SERIES * BULK_SESSIONS, people=20, rsvps=100)
+    db.session.commit()
+
+    series = db.session.scalars(select(Series)).all()
+    assert len(series) == BULK_SERIES
+    for one in series:
+        sessions = db.session.scalars(select(Event).where(Event.series_id == one.id).order_by(Event.starts_at)).all()
+        assert [s.occurs_on for s in sessions] == rule_of(one).dates(one.first_date, one.made_through)
+        assert len(sessions) == BULK_SESSIONS
+        assert {(s.local_start.strftime("%A %H:%M"), s.title) for s in sessions} == {
+            (sessions[0].local_start.strftime("%A %H:%M"), one.title)
+        }
+        assert [host.person_id for host in one.hosts] == [sessions[0].created_by_id]
+    ideas = db.session.scalars(select(Idea)).all()
+    assert len(ideas) == BULK_IDEAS
+    for idea in ideas:
+        rows = db.session.scalars(select(IdeaSupport).where(IdeaSupport.idea_id == idea.id)).all()
+        assert idea.would_come_count == len(rows) >= 1
+        assert idea.could_host_count == sum(row.could_host for row in rows)
+        assert idea.tags
+    assert len(db.session.scalars(board_query(EventFilters())).all()) > 0

@@ -1,4 +1,5 @@
-"""The data, by area: people, gatherings, answers, series, ideas, brew pairs, imports and the mail queue.
+"""The data, by area: people, gatherings, answers, series, ideas, brew pairs, imports, the mail queue and the
+site's content version.
 
 Times are aware UTC datetimes (see ``eventsite.database.UTCDateTime``); an event's own
 IANA zone is kept beside them for display and calendar output. Import models from
@@ -48,6 +49,7 @@ from eventsite.models.imports import ImportedItem, ImportSource, PendingImport
 from eventsite.models.mail import OutboxMail
 from eventsite.models.people import DELETED_DOMAIN, EmailLink, LinkPurpose, Person, PersonSession
 from eventsite.models.series import Series, SeriesHost, SeriesStatus, StandingAnswer
+from eventsite.models.site import ContentVersion
 
 __all__ = [
     "ACCESS_FEATURES",
@@ -63,6 +65,7 @@ __all__ = [
     "BrewRound",
     "BrewSector",
     "BrewVenue",
+    "ContentVersion",
     "EmailLink",
     "Event",
     "EventChange",

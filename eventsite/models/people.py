@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsite.database import UTCDateTime, utcnow
@@ -51,6 +51,10 @@ class Person(UserMixin, db.Model):
     def is_deleted(self) -> bool:
         """Anonymised by eventsite.accounts.delete_account: no session may load it."""
         return self.email.endswith(DELETED_DOMAIN)
+
+
+# Addresses are looked up as typed, in any case (``people.find_person``): one index lookup.
+Index("ix_person_email_lower", func.lower(Person.email))
 
 
 class PersonSession(db.Model):

@@ -9,6 +9,7 @@ from eventsite import again, hosting
 from eventsite import events as rules
 from eventsite import series as series_rules
 from eventsite.attendees import Visitor, public_names
+from eventsite.cache import for_visitors
 from eventsite.errors import InvalidInput
 from eventsite.extensions import db
 from eventsite.forms import CancelForm, CohostForm, EmailForm, EventForm, ProposeForm, ReportForm, RsvpForm
@@ -72,10 +73,10 @@ def remember(rsvp: Rsvp) -> None:
         session["awaiting"] = awaiting
 
 
-def await_confirmation(event: Event, email: str) -> None:
+def await_confirmation(event_id: int, email: str) -> None:
     """Remember (for this page only) which address was asked to confirm an answer."""
-    awaiting = {key: value for key, value in session.get("awaiting", {}).items() if key != str(event.id)}
-    awaiting[str(event.id)] = email
+    awaiting = {key: value for key, value in session.get("awaiting", {}).items() if key != str(event_id)}
+    awaiting[str(event_id)] = email
     session["awaiting"] = dict(list(awaiting.items())[-REMEMBERED_ANSWERS:])
 
 
@@ -208,6 +209,7 @@ def check_email():
 
 @bp.get("/events/<int:event_id>")
 @bp.get("/events/<int:event_id>-<slug>")
+@for_visitors
 def show(event_id, slug=None):
     """An event's page; the slug after the id is cosmetic and corrected if stale."""
     event = load_event(event_id)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from eventsite.cache import for_visitors
 from eventsite.extensions import db
 from eventsite.feed_tokens import person_for_feed_token, rotate_feed_token
 from eventsite.feeds import (
@@ -66,16 +67,24 @@ def feed_title(filters: EventFilters, all_places) -> str:
 def shared():
     """The shared feed; ?kind=, ?place= and ?tag= narrow it (combinable), ?lang= says its language
     (see ``feed_language``); anything else is ignored."""
+    filters, all_places = (
+        _feed_filters() if any(request.args.get(name) for name in FEED_FILTERS) else (EventFilters(), [])
+    )
+    language = feed_language(request.args.get("lang"))
+    with speaking(language):
+        feed = shared_feed(filters, feed_title(filters, all_places), language)
+    return calendar_response(feed, "gatherings.ics", private=False, language=language)
+
+
+def _feed_filters() -> tuple[EventFilters, list]:
+    """A narrowed feed's filters, checked (so made-up values cannot fill the cache: 404)."""
     # The places are only needed (and only queried) to check a ?place= filter.
     all_places = places() if request.args.get("place") else []
     form = FilterForm(request.args, places=all_places)
     filters = form.to_filters()
     if any(form[name].errors for name in FEED_FILTERS) or (filters.tag and not is_known_tag(filters.tag)):
-        abort(404)  # one cached body per real feed: made-up values cannot fill the cache
-    language = feed_language(request.args.get("lang"))
-    with speaking(language):
-        feed = shared_feed(filters, feed_title(filters, all_places), language)
-    return calendar_response(feed, "gatherings.ics", private=False, language=language)
+        abort(404)
+    return filters, all_places
 
 
 @bp.get("/feeds/<token>.ics")
@@ -100,6 +109,7 @@ def rotate():
 
 @bp.get("/calendar")
 @bp.get("/calendar/<int:year>/<int:month>")
+@for_visitors
 def month(year=None, month=None):
     """A month of gatherings, with the list's filters; days listed in text, not only a grid."""
     today = datetime.now(current_app.config["ZONE"]).date()

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from eventsite import ideas as rules
+from eventsite.cache import for_visitors
 from eventsite.errors import InvalidInput, LinkInvalid
 from eventsite.extensions import db
 from eventsite.forms import ActionForm, IdeaFilterForm, IdeaForm, IdeaReportForm, SupportForm
@@ -68,6 +69,7 @@ def _board(query_for, template_title: str, older: bool):
 
 
 @bp.get("/ideas")
+@for_visitors
 def index():
     """Open ideas, most supported first, with the gatherings list's filters."""
     return _board(rules.board_query, gettext("Ideas"), older=False)

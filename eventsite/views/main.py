@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from eventsite.cache import for_visitors
 from eventsite.extensions import db
 from eventsite.forms import FilterForm, LanguageForm
 from eventsite.i18n import COOKIE_MAX_AGE, LANGUAGE_COOKIE
@@ -32,6 +33,7 @@ def redirect_without_empty_args():
 
 
 @bp.get("/")
+@for_visitors
 def index():
     """Upcoming gatherings, grouped by day, with combinable filters."""
     if shorter := redirect_without_empty_args():

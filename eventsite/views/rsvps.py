@@ -68,6 +68,7 @@ def _answer_message(rsvp) -> str:
 def respond(event_id):
     """Going, maybe or can't go: at once when signed in or proven here, else confirmed by email."""
     event = _lock_visible_event(event_id)
+    back = event_url(event) + "#rsvp"  # before the commit, which expires the event
     form = RsvpForm()
     if form.validate():
         answer = (RsvpStatus(form.answer.data), form.guests.data or 0, form.show_name.data)
@@ -83,14 +84,14 @@ def respond(event_id):
         else:
             db.session.commit()
             if result is None:  # the same page whoever the address belongs to
-                await_confirmation(event, form.email.data.strip())
+                await_confirmation(event_id, form.email.data.strip())
                 flash(gettext("Check your email: open the link we sent to %(email)s to confirm your answer.",
                               email=form.email.data.strip()), "info")  # fmt: skip
             else:
                 if not current_user.is_authenticated:
                     remember(result.rsvp)
                 flash(_answer_message(result.rsvp), "success")
-            return redirect(event_url(event) + "#rsvp")
+            return redirect(back)
     return render_template("events/show.html", **event_page(event, rsvp_form=form)), INVALID
 
 

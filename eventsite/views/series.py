@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from eventsite import series as rules
 from eventsite.attendees import tell_promoted
+from eventsite.cache import for_visitors
 from eventsite.errors import DomainError, NotAllowed
 from eventsite.extensions import db
 from eventsite.feeds import feed_language, feed_language_args, subscribe_links
@@ -36,6 +37,7 @@ def series_url(series: Series) -> str:
 
 @bp.get("/series/<int:series_id>")
 @bp.get("/series/<int:series_id>-<slug>")
+@for_visitors
 def show(series_id, slug=None):
     """The series: its rule, coming and past sessions with their counts, and "every session"."""
     series = load_series(series_id)
