@@ -82,6 +82,7 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    database.engine_options(app.config)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -170,7 +170,7 @@ def respond_from_form(
     if known is not None and known.id in visitor.proven:
         _name_if_none(known, name)
         return respond(event, known, status, guests, show_name)
-    ask_to_confirm(event, email, name, status, guests, show_name)
+    ask_to_confirm(event, email, name, status, guests, show_name, language=known.language if known else None)
     return None
 
 
@@ -181,10 +181,17 @@ def _name_if_none(person: Person, name: str) -> None:
 
 
 def ask_to_confirm(
-    event: Event, email: str, name: str, status: RsvpStatus, guests: int = 0, show_name: bool = False
+    event: Event,
+    email: str,
+    name: str,
+    status: RsvpStatus,
+    guests: int = 0,
+    show_name: bool = False,
+    language: str | None = None,
 ) -> list[Rsvp]:
     """Hold the answer and email its owner a link to confirm it, at most
-    ANSWER_MAILS_PER_ADDRESS times an hour per address (past that, silently nothing).
+    ANSWER_MAILS_PER_ADDRESS times an hour per address (past that, silently nothing), in
+    ``language`` (the address's owner's, when known) or the page's.
     Returns anyone promoted because a replaced hold freed its places."""
     check_answer(event, status, guests)
     if _answer_mails_this_hour(email) >= current_app.config["ANSWER_MAILS_PER_ADDRESS"]:
@@ -198,6 +205,7 @@ def ask_to_confirm(
         lazy_gettext("Confirm your answer: %(title)s", title=event.title),
         "answer_confirm",
         category=ANSWER_CONFIRM,
+        language=language or current_language(),
         event=event,
         pending=pending,
         held_minutes=held_minutes,

@@ -11,6 +11,10 @@ a new table moves it too until it is listed there.
 **What is cached, per app in each process** (each gunicorn worker keeps its own, bounded in bytes):
 
 - the shared feeds' bytes (``eventsite.feeds``), keyed by filters, language and version;
+- each event's VEVENT as feeds write it (``eventsite.ical``), keyed by what it shows: the
+  event's ``updated_at`` (which every change to it moves), its place's and tags' names,
+  the note the feed adds (counts, a waitlist place) and the language; so a feed rebuilt
+  after one change writes one VEVENT afresh;
 - whole pages for visitors who are not signed in and whose session holds nothing of
   their own (``for_visitors``): the list, the month, an event, a series, the ideas.
   Keyed by address, language, version and the minute (what is "upcoming" moves with the
@@ -68,15 +72,17 @@ CSRF_PLACEHOLDER = "\x00csrf-token\x00"  # never in real output: the sanitiser a
 _CHANGED = "content_changed"
 PAGES_LIMIT = 4 * 1024 * 1024  # bytes per worker
 FEEDS_KEPT = 8  # full feeds' worth of bytes per worker (FEED_MAX_BYTES each at most)
+VEVENTS_KEPT = 3  # full feeds' worth of single VEVENTs
 
 
 def init_app(app: Flask) -> None:
-    limits = {"pages": PAGES_LIMIT, "feeds": FEEDS_KEPT * app.config["FEED_MAX_BYTES"]}
+    feed = app.config["FEED_MAX_BYTES"]
+    limits = {"pages": PAGES_LIMIT, "feeds": FEEDS_KEPT * feed, "vevents": VEVENTS_KEPT * feed}
     app.extensions["eventsite.cache"] = {name: Store(limit) for name, limit in limits.items()}
 
 
 def store(name: str) -> "Store":
-    """This app's store of ``pages`` or ``feeds``."""
+    """This app's store of ``pages``, ``feeds`` or ``vevents``."""
     return current_app.extensions["eventsite.cache"][name]
 
 

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from flask import current_app
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from eventsite import brew_meetings
 from eventsite.cache import store
@@ -111,7 +111,9 @@ def _in_window(query, now: datetime):
 def shared_feed_events(filters: EventFilters, now: datetime, limit: int) -> list[Event]:
     """What is ahead (soonest first), then the recent past, up to ``limit`` events."""
     query = _in_window(apply_filters(select(Event), filters, current_app.config["ZONE"]), now)
-    query = query.options(selectinload(Event.place), selectinload(Event.tags))
+    # The page's HTML and summary are not in a feed: not loaded for 1,000 events.
+    query = query.options(selectinload(Event.place), selectinload(Event.tags), defer(Event.description_html))
+    query = query.options(defer(Event.summary))
     ahead = query.where(Event.starts_at >= now).order_by(Event.starts_at, Event.id)
     events = list(db.session.scalars(ahead.limit(limit)))
     if len(events) < limit:

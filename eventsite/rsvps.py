@@ -345,7 +345,8 @@ def hold_answer(
         pending.held_places = party
         pending.held_until = now + timedelta(minutes=current_app.config["ANSWER_HOLD_MINUTES"])
     db.session.add(pending)
-    event.updated_at = now  # places left changed: feeds must notice
+    if pending.held_places or any(freed):
+        event.updated_at = now  # places left changed: feeds and pages must notice
     db.session.flush()
     return pending, f"{event.id}.{secret}", any(freed)
 

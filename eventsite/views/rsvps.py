@@ -67,10 +67,11 @@ def _answer_message(rsvp) -> str:
 @rate_limit("RSVP_RATE_LIMIT")
 def respond(event_id):
     """Going, maybe or can't go: at once when signed in or proven here, else confirmed by email."""
+    form = RsvpForm()
+    valid = form.validate()  # before the lock: it needs no database
     event = _lock_visible_event(event_id)
     back = event_url(event) + "#rsvp"  # before the commit, which expires the event
-    form = RsvpForm()
-    if form.validate():
+    if valid:
         answer = (RsvpStatus(form.answer.data), form.guests.data or 0, form.show_name.data)
         try:
             result = attendees.respond_from_form(event, visitor(event), form.email.data, form.name.data, *answer)
