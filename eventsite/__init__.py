@@ -10,6 +10,7 @@ from config import DEV_SECRET_KEY, Config
 from eventsite import assets, cache, database, i18n, mail, models, security  # noqa: F401 - models register their tables
 from eventsite.cli import commands as cli_commands
 from eventsite.extensions import csrf, db, limiter, login_manager
+from eventsite.fast_feed import FastSharedFeed
 from eventsite.mail import DELIVERY_MODES
 from eventsite.moderation import MODERATION_MODES
 from eventsite.times import is_timezone
@@ -46,6 +47,7 @@ def create_app(config_class: type = Config, *, commands: bool = True, **override
     register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
+    app.wsgi_app = FastSharedFeed(app, app.wsgi_app)
     if commands:
         register_commands(app)
     return app

@@ -33,11 +33,10 @@ from threading import Lock
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, text, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from eventsite.database import utcnow
-from eventsite.extensions import db
 from eventsite.i18n import current_language
 from eventsite.models import (
     ContentVersion,
@@ -90,8 +89,11 @@ def store(name: str) -> "Store":
 
 
 def content_version() -> int:
-    """The version this request sees; read it before reading what it keys (same snapshot)."""
-    return db.session.execute(text("SELECT number FROM content_version WHERE id = 1")).scalar() or 0
+    """The version now. Read it before what it keys: whatever is read after it is as new or
+    newer, so an entry can only be fresher than its key. Outside any transaction, so a page
+    served from the cache opens none."""
+    reads = current_app.extensions["eventsite.quick_reads"]
+    return reads.one("SELECT number FROM content_version WHERE id = 1", ())[0] or 0
 
 
 def _shows_content(objects: Iterable) -> bool:

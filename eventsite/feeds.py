@@ -11,13 +11,14 @@ person's: calendar servers fetch feeds with no Accept-Language and no cookie.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 
 from flask import current_app
 from flask_babel import gettext, ngettext
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer, selectinload
+from werkzeug.wrappers import Response
 
 from eventsite import brew_meetings
 from eventsite.cache import store
@@ -27,7 +28,7 @@ from eventsite.i18n import current_language, speaking, supported
 from eventsite.ical import FeedEntry, calendar_bytes
 from eventsite.listing import EventFilters, apply_filters, listed_now
 from eventsite.mail import external_url
-from eventsite.models import ContentVersion, Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus, Tag
+from eventsite.models import Event, EventChange, EventHost, EventStatus, Person, Rsvp, RsvpStatus, Tag
 from eventsite.rsvps import Attendance, attendance_by_event, waitlist_position
 
 WINDOW_PAST = timedelta(days=30)
@@ -49,12 +50,41 @@ class Feed:
 
 # What keys a shared feed: the content version, the latest ``public_from`` passed (a
 # gathering run again joins the feed then, with no write) and, for Last-Modified, the
-# newest change. Three index lookups in one statement, built once.
-FEED_STATE = select(
-    select(ContentVersion.number).where(ContentVersion.id == 1).scalar_subquery(),
-    select(func.max(Event.public_from)).where(Event.public_from <= bindparam("now")).scalar_subquery(),
-    select(func.max(Event.updated_at)).scalar_subquery(),
+# newest change. Three index lookups in one statement, outside any transaction.
+STATE_SQL = (
+    "SELECT (SELECT number FROM content_version WHERE id = 1),"
+    " (SELECT max(public_from) FROM event WHERE public_from <= {p}),"
+    " (SELECT max(updated_at) FROM event)"
 )
+
+
+@dataclass(frozen=True)
+class FeedState:
+    version: int
+    listed: datetime | None
+    newest: datetime | None
+
+
+def feed_state(now: datetime) -> FeedState:
+    """Read first, before anything it keys (a feed built later can only be newer than its key)."""
+    reads = current_app.extensions["eventsite.quick_reads"]
+    naive = now.astimezone(UTC).replace(tzinfo=None)
+    moment = naive.strftime("%Y-%m-%d %H:%M:%S.%f") if reads.placeholder == "?" else naive  # as each stores it
+    version, listed, newest = reads.one(STATE_SQL, (moment,))
+    return FeedState(version or 0, _utc(listed), _utc(newest))
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """SQLite gives an aggregate of a datetime column as text; both give naive UTC."""
+    if value is None:
+        return None
+    return (datetime.fromisoformat(value) if isinstance(value, str) else value).replace(tzinfo=UTC)
+
+
+def shared_feed_key(filters: EventFilters, name: str, language: str, state: FeedState, now: datetime) -> tuple:
+    config = current_app.config
+    return (filters, name, language, state.version, state.listed, now.date(), config["FEED_MAX_EVENTS"],
+            config["FEED_MAX_BYTES"])  # fmt: skip
 
 
 def feed_filters(filters: EventFilters) -> EventFilters:
@@ -85,14 +115,13 @@ def shared_feed(filters: EventFilters, name: str, language: str) -> Feed:
     it), rebuilt only when the site's content changed."""
     filters = feed_filters(filters)
     now = utcnow()
-    version, listed, newest = db.session.connection().execute(FEED_STATE, {"now": now}).one()
-    config = current_app.config
-    key = (filters, name, language, version, listed, now.date(), config["FEED_MAX_EVENTS"], config["FEED_MAX_BYTES"])
+    state = feed_state(now)
+    key = shared_feed_key(filters, name, language, state, now)
     feeds = store("feeds")
     feed = feeds.get(key)
     if feed is None:
         with speaking(language):
-            feed = _build_shared_feed(filters, name, now, newest)
+            feed = _build_shared_feed(filters, name, now, state.newest)
         feeds.put(key, feed)
     return feed
 
@@ -165,6 +194,23 @@ def _feed(body: bytes, newest: datetime | None, now: datetime) -> Feed:
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     last_modified = max(newest, today) if newest else today
     return Feed(body=body, etag=hashlib.sha256(body).hexdigest()[:32], last_modified=last_modified)
+
+
+def feed_response(feed: Feed, filename: str, private: bool, language: str, environ: dict) -> Response:
+    """text/calendar with an ETag and Last-Modified; 304 when the client has it already.
+    Made the same way by the app's views and by ``eventsite.fast_feed``."""
+    response = Response(feed.body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Language"] = language.replace("_", "-")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(feed.etag)
+    response.last_modified = feed.last_modified
+    if private:
+        response.headers["Cache-Control"] = "private, max-age=300"
+        response.headers["X-Robots-Tag"] = "noindex"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    else:
+        response.headers["Cache-Control"] = "public, max-age=900"
+    return response.make_conditional(environ)
 
 
 def event_url(event: Event) -> str:

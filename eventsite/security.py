@@ -17,15 +17,20 @@ def init_app(app: Flask) -> None:
 
 
 def _security_headers(response):
+    return add_security_headers(response, current_app.config, embeddable=request.endpoint == "sharing.embed")
+
+
+def add_security_headers(response, config, embeddable: bool = False):
+    """The headers; also for answers made outside Flask (``eventsite.fast_feed``)."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     # Only /embed is meant for other sites' iframes (EMBED_FRAME_ANCESTORS); nothing else may be framed.
-    ancestors = current_app.config["EMBED_FRAME_ANCESTORS"] if request.endpoint == "sharing.embed" else "'self'"
+    ancestors = config["EMBED_FRAME_ANCESTORS"] if embeddable else "'self'"
     headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors))
-    if request.endpoint != "sharing.embed":
+    if not embeddable:
         headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    if current_app.config["SITE_URL"].startswith("https://"):
+    if config["SITE_URL"].startswith("https://"):
         # Browsers then refuse plain http for a year (production: SITE_URL is https).
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -179,6 +179,7 @@ def app(backend, tmp_path, smtp_server, pg_schema_ready, app_settings):
         else:
             _empty_postgresql()
         yield app
+        app.extensions["eventsite.quick_reads"].close()
         db.session.remove()
         db.engine.dispose()
 

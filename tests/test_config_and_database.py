@@ -1,11 +1,17 @@
 """Settings and database plumbing: production refuses the development key,
 URLs go through psycopg 3, SQLite runs in WAL with writes that BEGIN IMMEDIATE."""
 
+import threading
+import time
+from pathlib import Path
+
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from config import DEV_SECRET_KEY, Config, ProductionConfig, database_url
 from eventsite import create_app
+from eventsite.database import immediate_writes
 from eventsite.extensions import db
 
 
@@ -77,3 +83,49 @@ def test_healthz_answers_503_when_the_database_does_not():
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable"}
+
+
+# -- writers queue on a lock file (eventsite.database.WriterQueue) ---------------------------------
+
+
+def _write_in_thread(app, started: threading.Event, done: list) -> None:
+    with app.app_context(), immediate_writes(), db.engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS queued (n INTEGER)")
+        started.set()
+        connection.exec_driver_sql("INSERT INTO queued VALUES (1)")
+        connection.commit()
+        done.append(time.monotonic())
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_second_writer_waits_in_the_queue_and_goes_the_moment_the_first_commits(app):
+    """Not SQLite's busy handler, which sleeps up to 100 ms between tries."""
+    done: list[float] = []
+    with immediate_writes(), db.engine.connect() as first:
+        first.exec_driver_sql("CREATE TABLE queued (n INTEGER)")
+        started = threading.Event()
+        second = threading.Thread(target=_write_in_thread, args=(app, started, done))
+        second.start()
+        started.wait(5)
+        time.sleep(0.3)
+        assert done == []  # it is waiting for the first
+        first.commit()
+        committed = time.monotonic()
+    second.join(5)
+
+    assert len(done) == 1
+    assert done[0] - committed < 0.05
+    assert Path(f"{db.engine.url.database}-writers.lock").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_thread_holding_the_queue_never_waits_for_itself(app):
+    """A second write connection in the same thread skips the queue (it would wait forever
+    for itself): SQLite's busy timeout answers it instead, here after 0.1 s."""
+    with immediate_writes(), db.engine.connect() as first, db.engine.connect() as second:
+        first.exec_driver_sql("CREATE TABLE mine (n INTEGER)")  # holds the queue and the write lock
+        second.connection.driver_connection.execute("PRAGMA busy_timeout = 100")
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            second.exec_driver_sql("INSERT INTO mine VALUES (1)")
+        assert time.monotonic() - started < 5

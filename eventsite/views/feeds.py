@@ -15,6 +15,7 @@ from eventsite.feeds import (
     Feed,
     feed_language,
     feed_language_args,
+    feed_response,
     google_add_url,
     is_known_tag,
     month_entries,
@@ -36,18 +37,7 @@ FEED_FILTERS = ("kind", "place", "tag")
 
 def calendar_response(feed: Feed, filename: str, private: bool, language: str) -> Response:
     """text/calendar with an ETag and Last-Modified; 304 when the client has it already."""
-    response = Response(feed.body, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Language"] = language.replace("_", "-")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.set_etag(feed.etag)
-    response.last_modified = feed.last_modified
-    if private:
-        response.headers["Cache-Control"] = "private, max-age=300"
-        response.headers["X-Robots-Tag"] = "noindex"
-        response.headers["Referrer-Policy"] = "no-referrer"
-    else:
-        response.headers["Cache-Control"] = "public, max-age=900"
-    return response.make_conditional(request)
+    return feed_response(feed, filename, private, language, request.environ)
 
 
 def feed_title(filters: EventFilters, all_places) -> str:
