@@ -32,7 +32,13 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.dev ## a brew round of 2,000, then one table: pages and feeds vs nginx and hello-world, writes, cold feed, memory
+bench: $(VENV)/.dev $(COMPILED) ## a brew round of 2,000, then one table: pages and feeds vs nginx and hello-world, writes, cold feed, memory
+# wrk and nginx from Debian's packages; the PostgreSQL database the write row uses.
+	@command -v wrk >/dev/null && [ -x /usr/sbin/nginx ] || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
+	@if [ -z "$$BENCH_DATABASE_URL" ] && command -v psql >/dev/null; then \
+		psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'eventsite_bench'" | grep -q 1 || \
+		psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE eventsite_bench"; fi
 	$(BIN)/python bench/brew.py
 	$(BIN)/python bench/run.py
 

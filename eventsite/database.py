@@ -108,23 +108,31 @@ class WriterQueue:
 
 
 class QuickReads:
-    """One-row reads in tens of microseconds, for the feeds' version check (``eventsite.feeds``):
-    one driver connection per thread, taken from the pool once and kept, in autocommit, so no
-    BEGIN, ROLLBACK or ORM runs around the statement. ``{p}`` in the SQL is the driver's
-    placeholder. A broken connection (a database restart) is replaced once, then the error is raised."""
+    """One-row reads in tens of microseconds, for the version checks of ``eventsite.cache``
+    and ``eventsite.feeds``: one driver connection per process, taken from the pool once and
+    kept, in autocommit, so no BEGIN, ROLLBACK or ORM runs around the statement (threads take
+    turns: a read is that short). ``{p}`` in the SQL is the driver's placeholder. A broken
+    connection (a database restart) is replaced once, then the error is raised."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
-        self._local = threading.local()
+        self._fairy = None
+        self._lock = threading.Lock()
 
     def one(self, sql: str, parameters: tuple) -> tuple:
         statement = sql.format(p=self.placeholder)
-        try:
-            return self._read(statement, parameters)
-        except self.engine.dialect.loaded_dbapi.Error:
-            self._forget()
-            return self._read(statement, parameters)
+        with self._lock:
+            try:
+                return self._read(statement, parameters)
+            except self.engine.dialect.loaded_dbapi.Error:
+                self._drop(invalidate=True)
+                return self._read(statement, parameters)
+
+    def close(self) -> None:
+        """Give the connection back (tests, whose apps come and go)."""
+        with self._lock:
+            self._drop(invalidate=False)
 
     def _read(self, statement: str, parameters: tuple) -> tuple:
         cursor = self._connection().cursor()
@@ -135,23 +143,23 @@ class QuickReads:
             cursor.close()
 
     def _connection(self):
-        if getattr(self._local, "fairy", None) is None:
-            fairy = self.engine.raw_connection()  # never given back: it is this thread's
+        if self._fairy is None:
+            fairy = self.engine.raw_connection()  # never given back: it is this process's
             if self.engine.dialect.name != "sqlite":  # SQLite's is autocommit already (_sqlite_connect)
                 fairy.driver_connection.autocommit = True
-            self._local.fairy = fairy
-        return self._local.fairy.driver_connection
+            self._fairy = fairy
+        return self._fairy.driver_connection
 
-    def close(self) -> None:
-        """Give this thread's connection back (tests, whose apps come and go)."""
-        fairy, self._local.fairy = getattr(self._local, "fairy", None), None
-        if fairy is not None:
-            fairy.close()
-
-    def _forget(self) -> None:
-        fairy, self._local.fairy = getattr(self._local, "fairy", None), None
-        if fairy is not None:
+    def _drop(self, invalidate: bool) -> None:
+        fairy, self._fairy = self._fairy, None
+        if fairy is None:
+            return
+        if invalidate:
             fairy.invalidate()
+            return
+        if self.engine.dialect.name != "sqlite":
+            fairy.driver_connection.autocommit = False  # as the pool's other connections are
+        fairy.close()
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:

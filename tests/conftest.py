@@ -339,7 +339,16 @@ def edit_form(event, **overrides) -> dict:
 
 
 def statements_for(client, path: str) -> list[str]:
-    """The SQL a GET of ``path`` sends, starting from an empty session (nothing cached)."""
+    """The SQL a GET of ``path`` sends, starting from an empty session (nothing cached);
+    it must answer 200. (The quick version reads of ``database.QuickReads`` bypass the
+    engine, so they are not listed: one per request at most.)"""
+    status, _headers, statements = statements_with(client, path, {})
+    assert status == 200, path
+    return statements
+
+
+def statements_with(client, path: str, headers: dict) -> tuple[int, dict, list[str]]:
+    """Like ``statements_for``, for any answer: its status, headers and the SQL it sent."""
     db.session.remove()
     statements = []
 
@@ -348,11 +357,10 @@ def statements_for(client, path: str) -> list[str]:
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        response = client.get(path)
+        response = client.get(path, headers=headers)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, response.text
-    return statements
+    return response.status_code, response.headers, statements
 
 
 # -- CI: nothing may be skipped -----------------------------------------------------------

@@ -1,6 +1,6 @@
 """Helpers for driving a real gunicorn with many simultaneous visitors.
 
-Shared by tests/test_concurrency.py and bench/rsvp.py; standard library only.
+Shared by tests/test_concurrency.py, tests/test_cache_invalidation.py and bench/writes.py; standard library only.
 
 - ``serve()``: start ``gunicorn wsgi:app`` on a free 127.0.0.1 port, wait for
   /healthz, and always stop it (and its workers) afterwards.

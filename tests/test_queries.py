@@ -9,7 +9,7 @@ and supporters grow (test_idea_pages.py), the event page as people going grow
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from eventsite.database import utcnow
 from eventsite.demo import seed_bulk
@@ -18,7 +18,7 @@ from eventsite.models import Event, EventKind, Place, RsvpStatus, Series
 from eventsite.recurrence import RepeatRule, Repeats
 from eventsite.rsvps import answer, hold_answer, locked_event
 from eventsite.series import extend_series, start_series
-from tests.conftest import future_local, new_event, new_person, statements_for
+from tests.conftest import future_local, new_event, new_person, statements_for, statements_with
 
 MAX_STATEMENTS = 10
 
@@ -75,22 +75,6 @@ def test_event_page_queries_do_not_grow_with_the_number_of_events(counting_clien
 
     assert len(many) == len(few), "\n\n".join(many)
     assert len(many) <= MAX_STATEMENTS, "\n\n".join(many)
-
-
-def statements_with(client, path: str, headers: dict) -> tuple[int, dict, list[str]]:
-    """Like ``statements_for``, for any answer: its status, headers and the SQL it sent."""
-    db.session.remove()
-    statements = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path, headers=headers)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return response.status_code, response.headers, statements
 
 
 def all_workshops_at_one_place() -> str:

@@ -81,7 +81,7 @@ def live_app(tmp_path_factory, smtp_server, pseudo_translations, _needs_chromium
     )
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
-    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closed_first(app), server_class=_Server, handler_class=_QuietHandler)
     app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -93,6 +93,25 @@ def live_app(tmp_path_factory, smtp_server, pseudo_translations, _needs_chromium
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+def _closed_first(app):
+    """Hand each answer to the server only once the app has closed it. What runs after the
+    response (mail delivery: ``call_on_close``) has then run before the browser sees the
+    page, so a journey may read the inbox right after a click."""
+
+    def serve(environ, start_response):
+        answered = []
+        body = app(environ, lambda status, headers, exc_info=None: answered.append((status, headers, exc_info)))
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        start_response(*answered[-1])
+        return [content]
+
+    return serve
 
 
 @pytest.fixture(scope="session")
@@ -240,7 +259,7 @@ def visit(page: Page, url: str, status: int = 200) -> Response:
 
 
 def wait_for_link(mailbox, address: str, containing: str = "/") -> str:
-    """The last link mailed to ``address`` (mail is sent before the response, so it is there)."""
+    """The last link mailed to ``address`` (the live server sends mail before the page: ``_closed_first``)."""
     links = [link for link in mailbox.links(mailbox.last_to(address)) if containing in link]
     assert links, f"no link containing {containing!r} in the mail to {address}"
     return links[-1]
