@@ -335,6 +335,12 @@ def edit_form(event, **overrides) -> dict:
     return {**data, **overrides}
 
 
+def without_csrf_tokens(page: str) -> str:
+    """A page without its CSRF tokens: each request signs its own (with the time), so two
+    answers that must read the same differ there, and only there."""
+    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]*"', r'\1"', page)
+
+
 # -- SQL counting ------------------------------------------------------------------------
 
 
