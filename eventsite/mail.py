@@ -129,7 +129,7 @@ def watch(every: float, rounds: int | None = None) -> None:
     """``flask send-mail --watch``: deliver whatever is due, then look again ``every`` seconds
     (at once while there is more), until SIGTERM or Ctrl-C (``rounds``: tests stop sooner)."""
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     done = 0
     try:
         while not stopping and (rounds is None or done < rounds):
@@ -139,6 +139,8 @@ def watch(every: float, rounds: int | None = None) -> None:
                 time.sleep(every)
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def deliver(ids: list[int] | None = None) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from eventsite.attendees import manage_link, respond, send_reminders
 from eventsite.database import utcnow
 from eventsite.events import EventDetails, edit_event
 from eventsite.extensions import db
-from eventsite.mail import CLAIM_TIMEOUT, deliver, pending_count, queue_mail
+from eventsite.mail import CLAIM_TIMEOUT, deliver, pending_count, queue_mail, watch
 from eventsite.models import OutboxMail, Rsvp, RsvpStatus
 from eventsite.people import find_person, send_sign_in_link
 from eventsite.rsvps import locked_event
@@ -113,6 +113,21 @@ def test_send_mail_sends_what_an_smtp_outage_left_queued_once(app, client, runne
     assert again.exit_code == 0, again.output
     assert "Sent 0, failed 0, still queued 0." in again.output
     assert len(mailbox.messages) == 1
+
+
+def test_with_a_mail_worker_the_request_only_queues_and_the_watcher_sends(app, client, mailbox):
+    """MAIL_DELIVERY=worker: no web worker talks to SMTP; `flask send-mail --watch` does."""
+    app.config["MAIL_DELIVERY"] = "worker"
+    client.post("/sign-in", data={"email": "alex@example.org"})
+
+    assert mailbox.messages == []
+    assert outbox()[0].sent_at is None
+
+    watch(every=0.05, rounds=2)  # the first round sends, the second finds nothing and waits
+
+    assert mailbox.last_to("alex@example.org")["Subject"] == SUBJECT
+    assert outbox()[0].sent_at is not None
+    assert pending_count() == 0
 
 
 def test_send_mail_exits_non_zero_when_delivery_fails(app, runner, mailbox):
